@@ -1,0 +1,1 @@
+// The executa SDK module (see issue 5).

@@ -1,0 +1,295 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A JSON string with Python semantics.
+///
+/// The reference keeps strings as sequences of code points: equality and
+/// ordering are by code point, with no Unicode normalisation, and a lone
+/// surrogate (`"\ud800"` in JSON) is a legal one-code-point string
+/// (J-DEC-5, J-ORDER-1). Swift's `String` compares canonically-equivalent
+/// strings as equal and cannot hold lone surrogates, so every semantic
+/// operation here works on bytes:
+///
+/// * the common case keeps a Swift `String` (small strings need no heap
+///   allocation, which matters on the 1 µs request path);
+/// * a string that holds a lone surrogate is kept as WTF-8 bytes (UTF-8
+///   generalised to encode surrogate code points as 3-byte sequences).
+///
+/// Byte order of (W)UTF-8 equals code-point order, so `<` on bytes is the
+/// Python ordering.
+public struct JStr: Sendable {
+    @usableFromInline
+    enum Storage: Sendable {
+        case utf8(String)
+        case wtf8([UInt8])
+    }
+
+    @usableFromInline var storage: Storage
+
+    @inlinable
+    public init(_ string: String) { storage = .utf8(string) }
+
+    /// Builds a string from generalised UTF-8. Valid UTF-8 becomes a Swift
+    /// `String`; bytes carrying surrogate code points stay raw.
+    public init(wtf8 bytes: [UInt8]) {
+        if let s = String(validating: bytes, as: UTF8.self) {
+            storage = .utf8(s)
+        } else {
+            storage = .wtf8(bytes)
+        }
+    }
+
+    /// Builds a string from a buffer that is known to be valid UTF-8 or WTF-8.
+    public init(wtf8Buffer buf: UnsafeBufferPointer<UInt8>) {
+        if let s = String(validating: buf, as: UTF8.self) {
+            storage = .utf8(s)
+        } else {
+            storage = .wtf8(Array(buf))
+        }
+    }
+
+    public static let empty = JStr("")
+
+    /// The Swift string. Lone surrogates (only possible in `.wtf8`) become
+    /// U+FFFD; use this only where the value feeds the OS or Swift APIs.
+    public var string: String {
+        switch storage {
+        case .utf8(let s): return s
+        case .wtf8(let b): return String(decoding: b, as: UTF8.self)
+        }
+    }
+
+    /// True when the string holds a lone surrogate.
+    public var hasLoneSurrogate: Bool {
+        if case .wtf8 = storage { return true }
+        return false
+    }
+
+    @inlinable
+    public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        switch storage {
+        case .utf8(let s):
+            if let r = try s.utf8.withContiguousStorageIfAvailable(body) { return r }
+            var copy = s
+            return try copy.withUTF8(body)
+        case .wtf8(let b):
+            return try b.withUnsafeBufferPointer(body)
+        }
+    }
+
+    public var utf8Count: Int {
+        switch storage {
+        case .utf8(let s): return s.utf8.count
+        case .wtf8(let b): return b.count
+        }
+    }
+
+    public var isEmpty: Bool { utf8Count == 0 }
+
+    /// Python `len()`: number of code points.
+    public var codePointCount: Int {
+        withBytes { buf in
+            var n = 0
+            for b in buf where b & 0xC0 != 0x80 { n += 1 }
+            return n
+        }
+    }
+
+    /// Python `s[:n]` (code points).
+    public func prefix(codePoints n: Int) -> JStr {
+        if n <= 0 { return .empty }
+        return withBytes { buf -> JStr in
+            var seen = 0
+            var i = 0
+            while i < buf.count {
+                if buf[i] & 0xC0 != 0x80 {
+                    if seen == n { return JStr(wtf8Buffer: UnsafeBufferPointer(rebasing: buf[0..<i])) }
+                    seen += 1
+                }
+                i += 1
+            }
+            return self
+        }
+    }
+
+    public func hasPrefix(_ other: JStr) -> Bool {
+        withBytes { a in
+            other.withBytes { b in
+                b.count <= a.count && (b.count == 0 || memcmpBytes(a.baseAddress!, b.baseAddress!, b.count) == 0)
+            }
+        }
+    }
+
+    public func hasPrefix(_ ascii: StaticString) -> Bool {
+        withBytes { a in
+            let n = ascii.utf8CodeUnitCount
+            return n <= a.count && (n == 0 || memcmpBytes(a.baseAddress!, ascii.utf8Start, n) == 0)
+        }
+    }
+
+    public func contains(_ needle: JStr) -> Bool {
+        withBytes { hay in
+            needle.withBytes { nd in
+                if nd.count == 0 { return true }
+                if nd.count > hay.count { return false }
+                var i = 0
+                let last = hay.count - nd.count
+                while i <= last {
+                    if hay[i] == nd[0] && memcmpBytes(hay.baseAddress! + i, nd.baseAddress!, nd.count) == 0 { return true }
+                    i += 1
+                }
+                return false
+            }
+        }
+    }
+
+    /// Equality with an ASCII literal, without building a `JStr`.
+    @inlinable
+    public func equals(_ ascii: StaticString) -> Bool {
+        withBytes { a in
+            a.count == ascii.utf8CodeUnitCount && (a.count == 0 || memcmpBytes(a.baseAddress!, ascii.utf8Start, a.count) == 0)
+        }
+    }
+
+    /// Decoded code points (surrogates included as their own values).
+    public var codePoints: [UInt32] {
+        withBytes { buf in
+            var out: [UInt32] = []
+            out.reserveCapacity(buf.count)
+            var i = 0
+            while i < buf.count {
+                let (cp, len) = decodeWTF8(buf, i)
+                out.append(cp)
+                i += len
+            }
+            return out
+        }
+    }
+
+    public init(codePoints: [UInt32]) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(codePoints.count)
+        for cp in codePoints { appendWTF8(cp, to: &bytes) }
+        self.init(wtf8: bytes)
+    }
+}
+
+@usableFromInline @inline(__always)
+func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
+    memcmp(a, b, n)
+}
+
+/// Decodes one code point from (W)UTF-8 known to be well formed.
+@inline(__always)
+func decodeWTF8(_ buf: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt32, Int) {
+    let b0 = UInt32(buf[i])
+    if b0 < 0x80 { return (b0, 1) }
+    if b0 < 0xE0 {
+        return (((b0 & 0x1F) << 6) | (UInt32(buf[i + 1]) & 0x3F), 2)
+    }
+    if b0 < 0xF0 {
+        return (((b0 & 0x0F) << 12) | ((UInt32(buf[i + 1]) & 0x3F) << 6) | (UInt32(buf[i + 2]) & 0x3F), 3)
+    }
+    return (((b0 & 0x07) << 18) | ((UInt32(buf[i + 1]) & 0x3F) << 12)
+            | ((UInt32(buf[i + 2]) & 0x3F) << 6) | (UInt32(buf[i + 3]) & 0x3F), 4)
+}
+
+/// Appends one code point as (W)UTF-8; surrogates get their 3-byte form.
+@inline(__always)
+func appendWTF8(_ cp: UInt32, to out: inout [UInt8]) {
+    switch cp {
+    case 0..<0x80:
+        out.append(UInt8(cp))
+    case 0x80..<0x800:
+        out.append(UInt8(0xC0 | (cp >> 6)))
+        out.append(UInt8(0x80 | (cp & 0x3F)))
+    case 0x800..<0x10000:
+        out.append(UInt8(0xE0 | (cp >> 12)))
+        out.append(UInt8(0x80 | ((cp >> 6) & 0x3F)))
+        out.append(UInt8(0x80 | (cp & 0x3F)))
+    default:
+        out.append(UInt8(0xF0 | (cp >> 18)))
+        out.append(UInt8(0x80 | ((cp >> 12) & 0x3F)))
+        out.append(UInt8(0x80 | ((cp >> 6) & 0x3F)))
+        out.append(UInt8(0x80 | (cp & 0x3F)))
+    }
+}
+
+extension JStr: Hashable {
+    @inlinable
+    public static func == (a: JStr, b: JStr) -> Bool {
+        a.withBytes { x in
+            b.withBytes { y in
+                x.count == y.count && (x.count == 0 || memcmpBytes(x.baseAddress!, y.baseAddress!, x.count) == 0)
+            }
+        }
+    }
+
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        withBytes { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
+
+extension JStr: Comparable {
+    /// Code-point order (J-ORDER-1).
+    public static func < (a: JStr, b: JStr) -> Bool {
+        a.withBytes { x in
+            b.withBytes { y in
+                let n = Swift.min(x.count, y.count)
+                if n > 0 {
+                    let c = memcmpBytes(x.baseAddress!, y.baseAddress!, n)
+                    if c != 0 { return c < 0 }
+                }
+                return x.count < y.count
+            }
+        }
+    }
+}
+
+extension JStr: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self.init(value) }
+}
+
+extension JStr: CustomStringConvertible {
+    public var description: String { string }
+}
+
+extension JStr {
+    public static func + (a: JStr, b: JStr) -> JStr {
+        if case .utf8(let x) = a.storage, case .utf8(let y) = b.storage { return JStr(x + y) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(a.utf8Count + b.utf8Count)
+        a.withBytes { bytes.append(contentsOf: $0) }
+        b.withBytes { bytes.append(contentsOf: $0) }
+        return JStr(wtf8: bytes)
+    }
+}
+
+/// Lets messages be written as `"unknown view '\(name)'" as JStr` while
+/// keeping lone surrogates of interpolated values intact.
+extension JStr: ExpressibleByStringInterpolation {
+    public struct StringInterpolation: StringInterpolationProtocol {
+        var bytes: [UInt8] = []
+        var plain = true
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            bytes.reserveCapacity(literalCapacity + interpolationCount * 8)
+        }
+        public mutating func appendLiteral(_ literal: String) { bytes.append(contentsOf: literal.utf8) }
+        public mutating func appendInterpolation(_ s: JStr) {
+            if s.hasLoneSurrogate { plain = false }
+            s.withBytes { bytes.append(contentsOf: $0) }
+        }
+        public mutating func appendInterpolation(_ s: String) { bytes.append(contentsOf: s.utf8) }
+        public mutating func appendInterpolation(_ n: Int) { bytes.append(contentsOf: String(n).utf8) }
+    }
+
+    public init(stringInterpolation: StringInterpolation) {
+        if stringInterpolation.plain {
+            self.init(String(decoding: stringInterpolation.bytes, as: UTF8.self))
+        } else {
+            self.init(wtf8: stringInterpolation.bytes)
+        }
+    }
+}

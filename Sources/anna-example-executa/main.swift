@@ -1,0 +1,1 @@
+print("anna-example-executa: not yet implemented")
