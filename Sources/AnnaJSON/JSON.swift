@@ -117,6 +117,7 @@ public struct JObject: Sendable {
         return nil
     }
 
+    @_disfavoredOverload
     public subscript(key: JStr) -> JSON? {
         get { position(of: key).map { entries[$0].value } }
         set {
@@ -130,9 +131,11 @@ public struct JObject: Sendable {
     }
 
     public func contains(_ key: StaticString) -> Bool { position(ofASCII: key) != nil }
+    @_disfavoredOverload
     public func contains(_ key: JStr) -> Bool { position(of: key) != nil }
 
     /// `d[key] = value`.
+    @_disfavoredOverload
     public mutating func set(_ key: JStr, _ value: JSON) {
         if let p = position(of: key) {
             entries[p].value = value
@@ -158,7 +161,7 @@ public struct JObject: Sendable {
         else if entries.count > JObject.indexThreshold { rebuildIndex() }
     }
 
-    @discardableResult
+    @discardableResult @_disfavoredOverload
     public mutating func removeValue(forKey key: JStr) -> JSON? {
         guard let p = position(of: key) else { return nil }
         let v = entries.remove(at: p).value

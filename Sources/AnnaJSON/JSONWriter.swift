@@ -8,6 +8,12 @@ public struct JSONStyle: Sendable {
     /// Sort object keys by code point at every depth.
     public var sortKeys: Bool
 
+    public init(asciiOnly: Bool, compact: Bool, sortKeys: Bool) {
+        self.asciiOnly = asciiOnly
+        self.compact = compact
+        self.sortKeys = sortKeys
+    }
+
     /// Bridge stdout, size guards, plugin-bound requests.
     public static let pyDefault = JSONStyle(asciiOnly: true, compact: false, sortKeys: false)
     /// Storage etags.

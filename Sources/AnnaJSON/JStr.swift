@@ -113,6 +113,7 @@ public struct JStr: Sendable {
         }
     }
 
+    @_disfavoredOverload
     public func hasPrefix(_ other: JStr) -> Bool {
         withBytes { a in
             other.withBytes { b in

@@ -1,0 +1,166 @@
+import AnnaJSON
+import Crypto
+
+/// Local dev window tokens (06-tokens.md): `b64url(body).b64url(HMAC-SHA256(key, body))`
+/// where body is the compact, key-sorted, ASCII-escaped JSON payload.
+/// Pure: the key bytes and the clock are passed in (the key file lives in
+/// AnnaRuntime).
+public enum DevToken {
+    public static let defaultTTL = 30
+
+    public struct Claims: Sendable {
+        public var windowUuid: JStr
+        public var userId: JSON
+        public var appId: JSON = .int(0)
+        public var versionId: JSON = .int(0)
+        public var scopes: [JSON] = []
+        public var ttlSeconds: Int = DevToken.defaultTTL
+        public init(windowUuid: JStr, userId: JSON) { self.windowUuid = windowUuid; self.userId = userId }
+    }
+
+    /// TOK-FMT-*: returns the token; `expires_in` is `claims.ttlSeconds`.
+    public static func mint(_ c: Claims, key: [UInt8], nowSeconds: Int64) -> String {
+        let iat = Int(nowSeconds)
+        // Already in sorted key order: aid, aud, exp, iat, iss, scopes, sub, uid, vid, wid.
+        let payload = JObject(uniqueEntries: [
+            ("aid", c.appId),
+            ("aud", "anna-app-window"),
+            ("exp", .int(iat &+ c.ttlSeconds)),
+            ("iat", .int(iat)),
+            ("iss", "anna-app-runtime-local"),
+            ("scopes", .array(c.scopes)),
+            ("sub", .string(Py.str(c.userId))),
+            ("uid", c.userId),
+            ("vid", c.versionId),
+            ("wid", .string(c.windowUuid)),
+        ])
+        var buf = ByteBuffer(capacity: 256)
+        JSONWriter.writeObject(payload, style: JSONStyle(asciiOnly: true, compact: true, sortKeys: false), into: &buf)
+        let body = buf.bytes
+        let mac = hmac(key: key, body)
+        return Base64URL.encode(body) + "." + Base64URL.encode(mac)
+    }
+
+    static func hmac(key: [UInt8], _ body: [UInt8]) -> [UInt8] {
+        let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: key))
+        return Array(code)
+    }
+
+    public struct VerifyError: Error, Sendable, Equatable {
+        public var message: String
+    }
+
+    /// TOK-VER-1..9. `token` is the decoded JSON value the caller passed
+    /// (a non-string is `malformed token`).
+    public static func verify(_ token: JSON, key: [UInt8], nowSeconds: Int64) -> Result<JObject, VerifyError> {
+        guard case .string(let s) = token, s.contains(".") else { return .failure(VerifyError(message: "malformed token")) }
+        let text = s.string
+        guard let dot = text.utf8.firstIndex(of: UInt8(ascii: ".")) else { return .failure(VerifyError(message: "malformed token")) }
+        let bodyPart = Array(text.utf8[..<dot])
+        let sigPart = Array(text.utf8[text.utf8.index(after: dot)...])
+        if s.hasLoneSurrogate || text.utf8.contains(where: { $0 >= 0x80 }) {
+            return .failure(VerifyError(message: "base64 decode failed: string argument should contain only ASCII characters"))
+        }
+        let body: [UInt8], sig: [UInt8]
+        switch (Base64URL.decodeLenient(bodyPart), Base64URL.decodeLenient(sigPart)) {
+        case (.success(let b), .success(let g)): body = b; sig = g
+        case (.failure(let e), _), (_, .failure(let e)):
+            return .failure(VerifyError(message: "base64 decode failed: \(e.message)"))
+        }
+        let expected = hmac(key: key, body)
+        guard constantTimeEqual(sig, expected) else { return .failure(VerifyError(message: "bad signature")) }
+        let payload: JSON
+        do {
+            payload = try JSONParser.parse(body)
+        } catch {
+            return .failure(VerifyError(message: "payload not json: Expecting value: line 1 column 1 (char 0)"))
+        }
+        // TOK-VER-8: the reference raises raw Python errors for a signed
+        // non-object body or an unusable `exp`; we answer DevToken errors.
+        guard case .object(let obj) = payload else { return .failure(VerifyError(message: "malformed token")) }
+        let expValue = obj["exp"] ?? .int(0)
+        guard case .success(let exp) = Py.int(expValue) else { return .failure(VerifyError(message: "malformed token")) }
+        if let c = exp.compareInt(Int(nowSeconds)), c < 0 { return .failure(VerifyError(message: "token expired")) }
+        return .success(obj)
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<a.count { diff |= a[i] ^ b[i] }
+        return diff == 0
+    }
+}
+
+/// RFC 4648 §5 base64url without padding, plus a decoder with Python's
+/// lenient `urlsafe_b64decode(s + padding)` semantics (TOK-VER-3).
+public enum Base64URL {
+    static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    public static func encode(_ data: [UInt8]) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity((data.count + 2) / 3 * 4)
+        var i = 0
+        while i + 3 <= data.count {
+            let v = UInt32(data[i]) << 16 | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2])
+            out.append(alphabet[Int(v >> 18 & 63)]); out.append(alphabet[Int(v >> 12 & 63)])
+            out.append(alphabet[Int(v >> 6 & 63)]); out.append(alphabet[Int(v & 63)])
+            i += 3
+        }
+        let rem = data.count - i
+        if rem == 1 {
+            let v = UInt32(data[i]) << 16
+            out.append(alphabet[Int(v >> 18 & 63)]); out.append(alphabet[Int(v >> 12 & 63)])
+        } else if rem == 2 {
+            let v = UInt32(data[i]) << 16 | UInt32(data[i + 1]) << 8
+            out.append(alphabet[Int(v >> 18 & 63)]); out.append(alphabet[Int(v >> 12 & 63)])
+            out.append(alphabet[Int(v >> 6 & 63)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public struct DecodeError: Error { public var message: String }
+
+    /// Python: pad with `=` to a multiple of 4 (by character count), map
+    /// `-_` to `+/`, then binascii's non-strict decoder: skip characters
+    /// outside the alphabet, stop at a complete pad sequence.
+    public static func decodeLenient(_ input: [UInt8]) -> Result<[UInt8], DecodeError> {
+        var chars = input
+        let padCount = (4 - chars.count % 4) % 4
+        chars.append(contentsOf: repeatElement(UInt8(ascii: "="), count: padCount))
+        var out = [UInt8]()
+        var quadPos = 0
+        var left: UInt32 = 0
+        var pads = 0
+        for c in chars {
+            if c == UInt8(ascii: "=") {
+                if quadPos >= 2 {
+                    pads += 1
+                    if quadPos + pads >= 4 { return .success(out) }
+                }
+                continue
+            }
+            let v: UInt32
+            switch c {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = UInt32(c - 65)
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = UInt32(c - 97 + 26)
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = UInt32(c - 48 + 52)
+            case UInt8(ascii: "-"), UInt8(ascii: "+"): v = 62
+            case UInt8(ascii: "_"), UInt8(ascii: "/"): v = 63
+            default: continue
+            }
+            pads = 0
+            switch quadPos {
+            case 0: quadPos = 1; left = v
+            case 1: quadPos = 2; out.append(UInt8((left << 2 | v >> 4) & 0xFF)); left = v & 0x0F
+            case 2: quadPos = 3; out.append(UInt8((left << 4 | v >> 2) & 0xFF)); left = v & 0x03
+            default: quadPos = 0; out.append(UInt8((left << 6 | v) & 0xFF)); left = 0
+            }
+        }
+        if quadPos == 1 {
+            return .failure(DecodeError(message: "Invalid base64-encoded string: number of data characters (\(out.count / 3 * 4 + 1)) cannot be 1 more than a multiple of 4"))
+        }
+        if quadPos != 0 { return .failure(DecodeError(message: "Incorrect padding")) }
+        return .success(out)
+    }
+}

@@ -1,0 +1,115 @@
+import AnnaJSON
+
+/// The 87 `(namespace, method)` pairs of the dispatcher (04 §5), in the
+/// reference's table order. Nothing else exists (D-TABLE-1).
+public enum HostMethod: Int, CaseIterable, Sendable {
+    case windowHello, windowReady, windowSetTitle, windowResize, windowFocus, windowClose,
+         windowOpenView, windowReportError
+    case toolsList, toolsInvoke, toolsInvokeAsync, toolsGetJob, toolsCancelJob, toolsListJobs
+    case chatAppendArtifact, chatWriteMessage, chatReadHistory
+    case storageGet, storageSet, storageDelete, storageList
+    case filesUploadInit, filesUploadFinalize, filesDownloadUrl, filesDownload, filesList, filesDelete
+    case artifactCreate, artifactUpdate, artifactDelete
+    case llmComplete, llmStream, llmEmbed
+    case agentSessionCreate, agentSessionRun, agentSessionCancel, agentSessionHistory,
+         agentSessionDelete, agentSessionRefresh, agentSessionList, agentSessionCatalog,
+         agentSessionRunStatus, agentSessionFrames
+    case imageGenerate, imageEdit, imageResign, imageGenerateAsync, imageEditAsync,
+         imageGetJob, imageCancelJob, imageListJobs
+    case videoGenerate, videoGetJob, videoCancelJob, videoListJobs
+    case musicGenerate, musicGetJob, musicCancelJob, musicListJobs
+    case audioSpeak, audioTranscribe
+    case llmCatalog
+    case uploadInline, uploadNegotiate, uploadConfirm
+    case webSearch, webFetch, webImageSearch, webImageFetch
+    case mobileShare, mobileHaptics, mobileCameraCapture
+    case fsRead, fsWrite, prefsGet
+    case appsList, appsSearch, appsGet, appsLaunch, appsUpdate, appsUpdateStatus,
+         appsDeckList, appsDeckAdd, appsDeckRemove, appsDeckReorder
+    case credentialsListAccounts, credentialsGetToken
+
+    public var namespace: String { HostMethod.names[rawValue].0 }
+    public var name: String { HostMethod.names[rawValue].1 }
+    public var qualifiedName: String { namespace + "." + name }
+
+    static let names: [(String, String)] = [
+        ("window", "hello"), ("window", "ready"), ("window", "set_title"), ("window", "resize"),
+        ("window", "focus"), ("window", "close"), ("window", "open_view"), ("window", "report_error"),
+        ("tools", "list"), ("tools", "invoke"), ("tools", "invokeAsync"), ("tools", "getJob"),
+        ("tools", "cancelJob"), ("tools", "listJobs"),
+        ("chat", "append_artifact"), ("chat", "write_message"), ("chat", "read_history"),
+        ("storage", "get"), ("storage", "set"), ("storage", "delete"), ("storage", "list"),
+        ("files", "upload_init"), ("files", "upload_finalize"), ("files", "download_url"),
+        ("files", "download"), ("files", "list"), ("files", "delete"),
+        ("artifact", "create"), ("artifact", "update"), ("artifact", "delete"),
+        ("llm", "complete"), ("llm", "stream"), ("llm", "embed"),
+        ("agent", "session.create"), ("agent", "session.run"), ("agent", "session.cancel"),
+        ("agent", "session.history"), ("agent", "session.delete"), ("agent", "session.refresh"),
+        ("agent", "session.list"), ("agent", "session.catalog"), ("agent", "session.run.status"),
+        ("agent", "session.frames"),
+        ("image", "generate"), ("image", "edit"), ("image", "resign"), ("image", "generateAsync"),
+        ("image", "editAsync"), ("image", "getJob"), ("image", "cancelJob"), ("image", "listJobs"),
+        ("video", "generate"), ("video", "getJob"), ("video", "cancelJob"), ("video", "listJobs"),
+        ("music", "generate"), ("music", "getJob"), ("music", "cancelJob"), ("music", "listJobs"),
+        ("audio", "speak"), ("audio", "transcribe"),
+        ("llm", "catalog"),
+        ("upload", "inline"), ("upload", "negotiate"), ("upload", "confirm"),
+        ("web", "search"), ("web", "fetch"), ("web", "image_search"), ("web", "image_fetch"),
+        ("mobile", "share"), ("mobile", "haptics"), ("mobile", "camera_capture"),
+        ("fs", "read"), ("fs", "write"), ("prefs", "get"),
+        ("apps", "list"), ("apps", "search"), ("apps", "get"), ("apps", "launch"), ("apps", "update"),
+        ("apps", "update_status"), ("apps", "deck.list"), ("apps", "deck.add"), ("apps", "deck.remove"),
+        ("apps", "deck.reorder"),
+        ("credentials", "list_accounts"), ("credentials", "get_token"),
+    ]
+
+    static let lookup: [JStr: [JStr: HostMethod]] = {
+        var t: [JStr: [JStr: HostMethod]] = [:]
+        for m in HostMethod.allCases { t[JStr(m.namespace), default: [:]][JStr(m.name)] = m }
+        return t
+    }()
+
+    public static func find(ns: JStr, method: JStr) -> HostMethod? { lookup[ns]?[method] }
+
+    /// ACL-NOAUTH-1: exempt from the namespace gate.
+    public var noAuth: Bool { self == .windowHello || self == .windowReady || self == .windowReportError }
+
+    /// D-STUB-1: the generic "endpoint not yet available" handler.
+    public var isStub: Bool {
+        switch self {
+        case .filesUploadInit, .filesUploadFinalize, .filesDownloadUrl, .filesDownload, .filesList, .filesDelete,
+             .artifactCreate, .artifactUpdate, .artifactDelete, .fsRead, .fsWrite, .prefsGet,
+             .appsList, .appsSearch, .appsGet, .appsLaunch, .appsUpdate, .appsUpdateStatus,
+             .appsDeckList, .appsDeckAdd, .appsDeckRemove, .appsDeckReorder,
+             .credentialsListAccounts, .credentialsGetToken:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Pure delegates forwarded to `host.<ns>.<method>` (D-DELEG, ST-DLG table),
+    /// including those with dispatcher-side validation first.
+    public var isDelegate: Bool {
+        switch self {
+        case .llmComplete, .llmStream, .llmEmbed, .llmCatalog,
+             .agentSessionCreate, .agentSessionRun, .agentSessionCancel, .agentSessionHistory,
+             .agentSessionDelete, .agentSessionRefresh, .agentSessionList, .agentSessionCatalog,
+             .agentSessionRunStatus, .agentSessionFrames,
+             .imageGenerate, .imageEdit, .imageResign, .imageGenerateAsync, .imageEditAsync,
+             .imageGetJob, .imageCancelJob, .imageListJobs,
+             .videoGenerate, .videoGetJob, .videoCancelJob, .videoListJobs,
+             .musicGenerate, .musicGetJob, .musicCancelJob, .musicListJobs,
+             .audioSpeak, .audioTranscribe, .uploadInline, .uploadNegotiate, .uploadConfirm:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// May this call wait on something outside the runtime (a plugin, the
+    /// host, the network)? Front ends run such calls off their reader thread.
+    public var mayBlock: Bool {
+        isDelegate || self == .toolsInvoke || namespace == "web"
+    }
+}

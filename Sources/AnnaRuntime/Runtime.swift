@@ -1,0 +1,136 @@
+import AnnaCore
+import AnnaJSON
+import Synchronization
+
+/// One runtime: a window store, its sessions, the key file, the host-call
+/// plumbing and (later) the executa pool. Speaks the bridge's JSON-RPC
+/// methods (09 §5) in-process; the stdio bridge and the C ABI are thin
+/// layers over `handle`. Thread-safe.
+public final class Runtime: Sendable {
+    public let config: RuntimeConfig
+    public let store: WindowStore
+    public let keyFile: KeyFile
+    let sessions = Mutex<SessionTable>(SessionTable())
+    let hostCalls = Mutex<HostCallRegistry?>(nil)
+    /// Validated manifests by their encoding: sessions of one app share one
+    /// ACL object (validation once, and little memory per session).
+    let manifests = Mutex<[JStr: ManifestACL]>([:])
+    public let executas = ExecutaRegistry()
+
+    struct SessionTable {
+        var byId: [JStr: DispatcherSession] = [:]
+        var next = 1
+    }
+
+    public init(config: RuntimeConfig, clock: any Clock = SystemClock()) throws(RuntimeConfig.Invalid) {
+        if let problem = config.checkSchemaBundle() { throw problem }
+        self.config = config
+        self.store = WindowStore(options: config.storeOptions, clock: clock)
+        self.keyFile = KeyFile(path: KeyFile.resolvePath(configured: config.devKeyPath))
+    }
+
+    // MARK: host calls
+
+    /// Installs (or with nil removes) the receiver of outbound host calls.
+    /// Without one, delegated methods answer `not_implemented` (D-DELEG-2).
+    public func setHostSink(_ sink: HostCallRegistry.Sink?) {
+        let registry = sink.map { HostCallRegistry(timeoutMs: config.hostCallTimeoutMs, sink: $0) }
+        let old = hostCalls.withLock { r -> HostCallRegistry? in
+            let o = r
+            r = registry
+            return o
+        }
+        store.hostCaller = registry
+        old?.failAll(HostError("host_unavailable", "the host call handler was replaced"))
+    }
+
+    public var hostCallRegistry: HostCallRegistry? { hostCalls.withLock { $0 } }
+
+    // MARK: sessions
+
+    public func session(_ id: JStr) -> DispatcherSession? { sessions.withLock { $0.byId[id] } }
+
+    public var openSessionCount: Int { sessions.withLock { $0.byId.count } }
+
+    /// Mints a window token for a session (BR-M-CREATE-3).
+    func mintToken(_ s: DispatcherSession) -> Result<String, Sys.OSError> {
+        keyFile.key().map { key in
+            var claims = DevToken.Claims(windowUuid: s.window.windowUuid, userId: s.window.userId)
+            claims.appId = .int(s.window.appId)
+            claims.versionId = .int(s.window.versionId)
+            claims.ttlSeconds = config.tokenTTLSeconds
+            return DevToken.mint(claims, key: key, nowSeconds: store.clock.now().seconds)
+        }
+    }
+
+    /// Creates a window (SS-2) and registers it under the next `sess-N`.
+    func createSession(userId: JSON, manifest: JSON, view: JSON, entryPayload: JSON, runtimeState: JSON,
+                       appSlug: JSON) -> Result<(JStr, DispatcherSession), RPCFailure> {
+        let acl: ManifestACL
+        switch manifestACL(manifest) {
+        case .success(let a): acl = a
+        case .failure(let e): return .failure(.internal(e.rendered, kind: "ValidationError"))
+        }
+        let m = acl.manifest
+        let entry: JObject, state: JObject
+        switch PyDict.from(entryPayload.isTruthy ? entryPayload : .object(JObject())) {
+        case .success(let o): entry = o
+        case .failure(let f): return .failure(.internal(f.message, kind: f.pythonClass))
+        }
+        switch PyDict.from(runtimeState.isTruthy ? runtimeState : .object(JObject())) {
+        case .success(let o): state = o
+        case .failure(let f): return .failure(.internal(f.message, kind: f.pythonClass))
+        }
+        let window = WindowRecord(windowUuid: JStr(UUID4.string()), userId: userId,
+                                  view: ViewProjection.initialView(requested: view, manifest: m),
+                                  entryPayload: entry, runtimeState: state, appSlug: appSlug, now: store.clock.now())
+        let session = DispatcherSession(store: store, window: window, acl: acl)
+        let id: JStr = sessions.withLock { t in
+            let id = JStr("sess-\(t.next)")
+            t.next += 1
+            t.byId[id] = session
+            return id
+        }
+        return .success((id, session))
+    }
+
+    func manifestACL(_ manifest: JSON) -> Result<ManifestACL, ManifestValidationError> {
+        var buf = ByteBuffer(capacity: 512)
+        JSONWriter.write(manifest, style: .pyDefault, into: &buf)
+        let key = buf.withBytes { JStr(wtf8Buffer: $0) }
+        if let hit = manifests.withLock({ $0[key] }) { return .success(hit) }
+        switch ManifestValidator.validate(manifest) {
+        case .failure(let e): return .failure(e)
+        case .success(let m):
+            let acl = ManifestACL(m)
+            manifests.withLock { cache in
+                if cache.count >= 256 { cache.removeAll() }
+                cache[key] = acl
+            }
+            return .success(acl)
+        }
+    }
+
+    /// BR-M-CLOSE-1. The reference keeps a closed window in its store
+    /// forever (SS-6); here nothing references it after this, so it is freed.
+    func closeSession(_ id: JStr) {
+        _ = sessions.withLock { $0.byId.removeValue(forKey: id) }
+    }
+}
+
+extension PyDict.Failure {
+    var pythonClass: String {
+        switch self {
+        case .value: return "ValueError"
+        case .type: return "TypeError"
+        }
+    }
+}
+
+extension Runtime {
+    /// Stops everything that runs in the background (plugin processes,
+    /// job threads) and fails waiting host calls.
+    public func shutdown() {
+        hostCallRegistry?.failAll(HostError("host_unavailable", "the runtime is shutting down"))
+    }
+}

@@ -1,0 +1,190 @@
+import AnnaCore
+import AnnaJSON
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The stdio bridge (09): a drop-in for `python -m anna_app_runtime_local.bridge`.
+/// The reader thread answers fast requests itself, batching their lines
+/// into one write per burst of input, and hands requests that may block
+/// (plugins, host calls) to worker threads, so a slow call never delays a
+/// `ping` (BR-CONC-1). Answers to outbound host calls are resolved directly
+/// by the reader (BR-CONC-4).
+public final class StdioBridge {
+    let runtime: Runtime
+    let output: OutputChannel
+    let workers = WorkerPool(maxThreads: 512, name: "anna-bridge")
+    let inputFD: Int32
+
+    public init(runtime: Runtime, inputFD: Int32 = 0, outputFD: Int32 = 1) {
+        self.runtime = runtime
+        self.inputFD = inputFD
+        self.output = OutputChannel(fd: outputFD)
+    }
+
+    /// Runs until end of input; returns the process exit status.
+    public func run() -> Int32 {
+        var ready = ByteBuffer(capacity: 64)
+        ready.append("{\"jsonrpc\": \"2.0\", \"method\": \"_ready\", \"params\": {}}\n")
+        output.writeLine(ready)
+        let out = output
+        runtime.setHostSink { id, method, params in
+            var line = ByteBuffer(capacity: params.count + 80)
+            line.append("{\"jsonrpc\": \"2.0\", \"id\": ")
+            line.appendDecimal(Int(truncatingIfNeeded: id))
+            line.append(", \"method\": ")
+            JSONWriter.writeString(JStr(method), asciiOnly: false, into: &line)
+            line.append(", \"params\": ")
+            line.append(params)
+            line.append("}\n")
+            out.writeLine(line)
+        }
+        readLoop()
+        // BR-EOF-2: nobody can answer host calls any more; let in-flight
+        // requests finish (they fail fast), then stop.
+        runtime.hostCallRegistry?.failAll(HostError("host_unavailable", "the host closed the bridge's input"))
+        workers.waitIdle(timeoutNanos: 5_000_000_000)
+        runtime.shutdown()
+        return 0
+    }
+
+    /// Reads lines with the 16 MiB frame cap; an oversized line is drained
+    /// (keeping its head) so framing stays aligned (BR-FRAME-3).
+    func readLoop() {
+        let chunkSize = 1 << 16
+        var buf = [UInt8](repeating: 0, count: chunkSize)
+        var line = [UInt8]()            // current partial line
+        var oversized = false
+        var oversizedSize = 0
+        var oversizedHead = [UInt8]()
+        var batch = ByteBuffer(capacity: 4096)
+
+        func finishLine(_ bytes: UnsafeBufferPointer<UInt8>) {
+            process(bytes, batch: &batch)
+        }
+
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(inputFD, $0.baseAddress, chunkSize) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            if n == 0 { break }
+            buf.withUnsafeBufferPointer { chunk in
+                var start = 0
+                while start < n {
+                    let rest = UnsafeRawPointer(chunk.baseAddress! + start)
+                    let nl = memchr(rest, 0x0A, n - start)
+                    let end = nl.map { UnsafeRawPointer($0) - UnsafeRawPointer(chunk.baseAddress!) } ?? n
+                    let piece = UnsafeBufferPointer(rebasing: chunk[start..<end])
+                    if oversized {
+                        oversizedSize += piece.count
+                    } else if line.count + piece.count > LineFrontEnd.maxFrameBytes {
+                        oversized = true
+                        oversizedHead = Array((line + Array(piece)).prefix(LineFrontEnd.frameHeadBytes))
+                        oversizedSize = line.count + piece.count
+                        line.removeAll(keepingCapacity: false)
+                    } else if nl != nil && line.isEmpty {
+                        finishLine(piece)   // the common case: a whole line inside this chunk
+                    } else {
+                        line.append(contentsOf: piece)
+                    }
+                    if nl != nil {
+                        if oversized {
+                            rejectOversized(head: oversizedHead, size: oversizedSize, batch: &batch)
+                            oversized = false
+                            oversizedHead = []
+                        } else if !line.isEmpty {
+                            line.withUnsafeBufferPointer { finishLine($0) }
+                            line.removeAll(keepingCapacity: true)
+                        }
+                        start = end + 1
+                    } else {
+                        start = n
+                    }
+                }
+            }
+            flush(&batch)
+        }
+        // BR-FRAME-5: a final unterminated line is processed.
+        if oversized {
+            rejectOversized(head: oversizedHead, size: oversizedSize, batch: &batch)
+        } else if !line.isEmpty {
+            line.withUnsafeBufferPointer { finishLine($0) }
+        }
+        flush(&batch)
+    }
+
+    func flush(_ batch: inout ByteBuffer) {
+        if batch.count > 0 {
+            batch.withBytes { _ = output.write($0) }
+            batch.removeAll()
+        }
+    }
+
+    /// BR-OUT-6 / BR-ERR-7.
+    func rejectOversized(head: [UInt8], size: Int, batch: inout ByteBuffer) {
+        let id = head.withUnsafeBufferPointer { LineFrontEnd.frameId($0) }
+        let hasMethod = head.withUnsafeBufferPointer { h in
+            JStr(wtf8: Array(h)).contains("\"method\"")
+        }
+        if !hasMethod, case .int(let n)? = id, n > 0, let reg = runtime.hostCallRegistry,
+           reg.fail(UInt64(n), HostError("frame_too_large",
+                                        "host response frame is \(size) bytes, exceeds the 16777216-byte stdio frame limit",
+                                        JObject(uniqueEntries: [("frame_bytes", .int(size)), ("max_frame_bytes", .int(LineFrontEnd.maxFrameBytes))]))) {
+            return
+        }
+        LineFrontEnd.writeOversized(id: id, size: size, into: &batch)
+        batch.append(UInt8(ascii: "\n"))
+    }
+
+    func process(_ bytes: UnsafeBufferPointer<UInt8>, batch: inout ByteBuffer) {
+        let mark = batch.count
+        switch LineFrontEnd.parse(bytes, into: &batch) {
+        case .empty: return
+        case .answered: batch.append(UInt8(ascii: "\n")); return
+        case .object(let o):
+            _ = mark
+            if !o.contains("method") {
+                // BR-CLS-3: an answer to one of our outbound calls.
+                if let reg = runtime.hostCallRegistry, let id = outboundId(o["id"]), reg.isPending(id) {
+                    reg.reply(id, response: o)
+                    return
+                }
+                // BR-CLS-4 divergence: drop other response-shaped objects
+                // instead of answering a response with an error.
+                if o.contains("result") || o.contains("error") { return }
+            }
+            if mayBlock(o) {
+                let rt = runtime, out = output
+                workers.submit {
+                    var resp = ByteBuffer(capacity: 256)
+                    rt.handle(request: o, into: &resp)
+                    resp.append(UInt8(ascii: "\n"))
+                    out.writeLine(resp)
+                }
+            } else {
+                runtime.handle(request: o, into: &batch)
+                batch.append(UInt8(ascii: "\n"))
+            }
+        }
+    }
+
+    /// BR-CLS-3: integer ids (and booleans, as Python treats them) only.
+    func outboundId(_ v: JSON?) -> UInt64? {
+        switch v {
+        case .int(let i)? where i > 0: return UInt64(i)
+        case .bool(true)?: return 1
+        default: return nil
+        }
+    }
+
+    /// Only `session.call` can wait on something outside the runtime.
+    func mayBlock(_ o: JObject) -> Bool {
+        guard case .string(let m) = o["method"] ?? .null, m.equals("session.call"),
+              case .object(let p) = o["params"] ?? .null,
+              case .string(let ns) = p["ns"] ?? .null, case .string(let method) = p["method"] ?? .null,
+              let hm = HostMethod.find(ns: ns, method: method) else { return false }
+        return hm.mayBlock
+    }
+}
