@@ -29,16 +29,13 @@ public struct ManifestValidationError: Error, Sendable {
 public enum ManifestValidator {
     /// Validates a decoded manifest with the reference's lax coercions (02-manifest.md).
     public static func validate(_ input: JSON) -> Result<AppManifest, ManifestValidationError> {
-        guard case .object = input else {
-            return .failure(ManifestValidationError(errors: [ManifestErrorItem(
-                type: "model_type", loc: [],
-                msg: "Input should be a valid dictionary or instance of AppManifest", input: input,
-                ctx: ["class_name": "AppManifest"])]))
-        }
-        return .success(AppManifest())   // placeholder: full validator lands with the manifest work
+        var run = ManifestValidation()
+        if let manifest = run.appManifest(input), run.errors.isEmpty { return .success(manifest) }
+        return .failure(ManifestValidationError(errors: run.errors))
     }
 
+    /// `str(ValidationError)` for these errors (M-ERR-3), byte for byte.
     public static func render(_ errors: [ManifestErrorItem]) -> JStr {
-        "\(errors.count) validation error\(errors.count == 1 ? "" : "s") for AppManifest"
+        ManifestErrorRenderer.render(errors)
     }
 }

@@ -1,1 +1,0 @@
-// The executa SDK module (see issue 5).
