@@ -84,6 +84,36 @@ strip_cases = [{"json": dumps(s), "strip": dumps(s.strip())} for s in
                ["  a  ", "\u3000x\u2028", "\x1c\x1dy\x1e\x1f", "\u200bz\u200b", "\ufeffw", "\u0085v\u00a0",
                 "\t\n\r\x0b\x0c u", "", "   "]]
 
-json.dump({"floats": float_cases, "values": value_cases, "ints": int_cases, "strip": strip_cases},
+# -- tools.listJobs `since`: datetime.fromisoformat(s.replace("Z", "+00:00"))
+from datetime import datetime
+since_inputs = ["2026-11-21", "20261121", "2026-W47", "2026W47", "2026-W47-6", "2026W476",
+                "2026-11-21T22:40:58", "2026-11-21T22:40:58Z", "2026-11-21T22:40:58.276530Z",
+                "2026-11-21 22:40", "2026-11-21T2240", "2026-11-21T22", "2026-11-21T22:40:58,5",
+                "2026-11-21T22:40:58.1234567", "2026-11-21T22:40:58+05:00", "2026-11-21T22:40:58-0130",
+                "2026-02-29", "2024-02-29", "2026-13-01", "2026-11-21T24:00", "2026-11-21x", "2026-1121",
+                "202611-21", "2026-11-21T22:40:5", "2026-11-21T22:40:58.", "2026-11-21T22:40:58Z+01",
+                "2026-11-21é22:40", "2020-W53", "2021-W53", "0000-01-01", "2026-W00", "2026-11-21T22:40:58.12a",
+                "2026", "2026-11", "2026-11-21T", "2026-11-21T22:40:58+24:00", "2026-11-21T22:40:58+1",
+                "2026-11-21TZ", "2026-11-21T22:40:58.000001+00:00:30", "2026-11-21T22:61", "2026-11-21T22:40:60"]
+chars = "0123456789-:T.,+ZW "
+for _ in range(3000):
+    base = rng.choice(since_inputs)
+    s = list(base)
+    for _ in range(rng.randint(1, 3)):
+        op = rng.randint(0, 2)
+        i = rng.randint(0, max(0, len(s) - 1))
+        if op == 0 and s: s[i] = rng.choice(chars)
+        elif op == 1: s.insert(i, rng.choice(chars))
+        elif s: del s[i]
+    since_inputs.append("".join(s))
+since_cases = []
+for v in since_inputs:
+    try:
+        d = datetime.fromisoformat(v.replace("Z", "+00:00")).replace(tzinfo=None)
+        since_cases.append({"since": v, "parsed": d.isoformat()})
+    except ValueError:
+        since_cases.append({"since": v, "parsed": None})
+
+json.dump({"floats": float_cases, "since": since_cases, "values": value_cases, "ints": int_cases, "strip": strip_cases},
           sys.stdout, ensure_ascii=True, indent=0)
 sys.stdout.write("\n")

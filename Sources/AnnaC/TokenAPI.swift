@@ -67,10 +67,10 @@ enum TokenAPI {
         switch now(p) { case .success(let n): nowSeconds = n; case .failure(let e): return .failure(e) }
         let file: KeyFile
         switch keyFile(runtime, p) { case .success(let f): file = f; case .failure(let e): return .failure(e) }
-        switch file.key() {
+        switch file.signer() {
         case .failure(let e): return .failure(APIError("key_file_error", e.message))
-        case .success(let key):
-            let token = DevToken.mint(claims, key: key, nowSeconds: nowSeconds)
+        case .success(let signer):
+            let token = DevToken.mint(claims, signer: signer, nowSeconds: nowSeconds)
             return .success(JObject(uniqueEntries: [("token", .str(token)), ("expires_in", .int(claims.ttlSeconds))]))
         }
     }
@@ -82,10 +82,10 @@ enum TokenAPI {
         switch now(p) { case .success(let n): nowSeconds = n; case .failure(let e): return e.json }
         let file: KeyFile
         switch keyFile(runtime, p) { case .success(let f): file = f; case .failure(let e): return e.json }
-        switch file.key() {
+        switch file.signer() {
         case .failure(let e): return CBridge.errorJSON("key_file_error", e.message)
-        case .success(let key):
-            switch DevToken.verify(p["token"] ?? .null, key: key, nowSeconds: nowSeconds) {
+        case .success(let signer):
+            switch DevToken.verify(p["token"] ?? .null, signer: signer, nowSeconds: nowSeconds) {
             case .success(let payload): return ["payload": .object(payload)]
             case .failure(let e): return CBridge.errorJSON("dev_token_error", e.message)
             }

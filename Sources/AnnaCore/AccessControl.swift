@@ -14,6 +14,8 @@ public final class ManifestACL: Sendable {
     public let listedTools: [JStr]
     /// `capabilities.scopes` of window.hello (V-SCOPE).
     public let scopes: [JStr]
+    /// The namespace gate's answer for every method, computed once.
+    let gate: [Bool]
 
     public init(_ m: AppManifest) {
         manifest = m
@@ -37,10 +39,19 @@ public final class ManifestACL: Sendable {
         }
         listedTools = listed
         self.scopes = scopes
+        gate = HostMethod.allCases.map { ManifestACL.gateAllows(m, ns: $0.namespace, method: JStr($0.name)) }
     }
+
+    /// ACL-GATE-1..7 for a method of the table (precomputed).
+    @inline(__always)
+    public func allows(_ m: HostMethod) -> Bool { gate[m.rawValue] }
 
     /// ACL-GATE-1..7: may this manifest call `ns.method` at all?
     public func hostApiAllows(ns: String, method: JStr) -> Bool {
+        ManifestACL.gateAllows(manifest, ns: ns, method: method)
+    }
+
+    static func gateAllows(_ manifest: AppManifest, ns: String, method: JStr) -> Bool {
         if ns == "window" { return true }
         guard let ui = manifest.ui else { return false }
         let h = ui.hostApi

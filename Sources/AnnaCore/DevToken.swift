@@ -18,8 +18,24 @@ public enum DevToken {
         public init(windowUuid: JStr, userId: JSON) { self.windowUuid = windowUuid; self.userId = userId }
     }
 
+    /// An HMAC-SHA256 keyed once: the key's inner and outer pads are hashed
+    /// at creation, so each token costs only the body's own blocks.
+    public struct Signer: @unchecked Sendable {
+        let base: HMAC<SHA256>
+        public init(key: [UInt8]) { base = HMAC<SHA256>(key: SymmetricKey(data: key)) }
+        func mac(_ body: [UInt8]) -> [UInt8] {
+            var h = base
+            h.update(data: body)
+            return Array(h.finalize())
+        }
+    }
+
     /// TOK-FMT-*: returns the token; `expires_in` is `claims.ttlSeconds`.
     public static func mint(_ c: Claims, key: [UInt8], nowSeconds: Int64) -> String {
+        mint(c, signer: Signer(key: key), nowSeconds: nowSeconds)
+    }
+
+    public static func mint(_ c: Claims, signer: Signer, nowSeconds: Int64) -> String {
         let iat = Int(nowSeconds)
         // Already in sorted key order: aid, aud, exp, iat, iss, scopes, sub, uid, vid, wid.
         let payload = JObject(uniqueEntries: [
@@ -37,8 +53,7 @@ public enum DevToken {
         var buf = ByteBuffer(capacity: 256)
         JSONWriter.writeObject(payload, style: JSONStyle(asciiOnly: true, compact: true, sortKeys: false), into: &buf)
         let body = buf.bytes
-        let mac = hmac(key: key, body)
-        return Base64URL.encode(body) + "." + Base64URL.encode(mac)
+        return Base64URL.encode(body) + "." + Base64URL.encode(signer.mac(body))
     }
 
     static func hmac(key: [UInt8], _ body: [UInt8]) -> [UInt8] {
@@ -53,6 +68,10 @@ public enum DevToken {
     /// TOK-VER-1..9. `token` is the decoded JSON value the caller passed
     /// (a non-string is `malformed token`).
     public static func verify(_ token: JSON, key: [UInt8], nowSeconds: Int64) -> Result<JObject, VerifyError> {
+        verify(token, signer: Signer(key: key), nowSeconds: nowSeconds)
+    }
+
+    public static func verify(_ token: JSON, signer: Signer, nowSeconds: Int64) -> Result<JObject, VerifyError> {
         guard case .string(let s) = token, s.contains(".") else { return .failure(VerifyError(message: "malformed token")) }
         let text = s.string
         guard let dot = text.utf8.firstIndex(of: UInt8(ascii: ".")) else { return .failure(VerifyError(message: "malformed token")) }
@@ -67,7 +86,7 @@ public enum DevToken {
         case (.failure(let e), _), (_, .failure(let e)):
             return .failure(VerifyError(message: "base64 decode failed: \(e.message)"))
         }
-        let expected = hmac(key: key, body)
+        let expected = signer.mac(body)
         guard constantTimeEqual(sig, expected) else { return .failure(VerifyError(message: "bad signature")) }
         let payload: JSON
         do {

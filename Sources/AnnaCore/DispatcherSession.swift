@@ -26,7 +26,7 @@ public final class DispatcherSession: Sendable {
             // same way: a documented divergence for arrays/objects.
             return .failure(HostError("unknown_method", "\(Py.str(ns)).\(Py.str(method)) is not defined"))
         }
-        if !m.noAuth && !acl.hostApiAllows(ns: m.namespace, method: methodName) {
+        if !m.noAuth && !acl.allows(m) {
             return .failure(.permissionDenied("manifest does not grant '\(m.namespace).\(m.name)'"))
         }
         return Dispatcher.run(m, Call(session: self, args: a))

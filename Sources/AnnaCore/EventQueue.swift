@@ -12,15 +12,21 @@ public final class EventQueue: Sendable {
 
     /// Appends `{"user_id", "kind", "payload", "ts"}` (D-EVT-1).
     public func emit(userId: JSON, kind: StaticString, payload: JObject, at time: UTCTime) {
-        var buf = ByteBuffer(capacity: 160)
+        emit(userId: userId, kind: kind, at: time) { JSONWriter.writeObject(payload, style: .pyDefault, into: &$0) }
+    }
+
+    /// Same, with the payload object written by `payload` (hot paths skip
+    /// building a JObject).
+    public func emit(userId: JSON, kind: StaticString, at time: UTCTime, payload: (inout ByteBuffer) -> Void) {
+        var buf = ByteBuffer(capacity: 192)
         buf.append("{\"user_id\": ")
         JSONWriter.write(userId, style: .pyDefault, into: &buf)
         buf.append(", \"kind\": \"")
         buf.append(kind)
         buf.append("\", \"payload\": ")
-        JSONWriter.writeObject(payload, style: .pyDefault, into: &buf)
+        payload(&buf)
         buf.append(", \"ts\": \"")
-        buf.append(time.isoformatZ)
+        time.writeISO(into: &buf, z: true)
         buf.append("\"}")
         let bytes = buf.bytes
         records.withLock { $0.append(bytes) }

@@ -63,13 +63,44 @@ public enum HostMethod: Int, CaseIterable, Sendable {
         ("credentials", "list_accounts"), ("credentials", "get_token"),
     ]
 
-    static let lookup: [JStr: [JStr: HostMethod]] = {
-        var t: [JStr: [JStr: HostMethod]] = [:]
-        for m in HostMethod.allCases { t[JStr(m.namespace), default: [:]][JStr(m.name)] = m }
+    /// Open-addressing table over FNV-1a of `ns \0 method`: the lookup runs
+    /// on every call, and this avoids two SipHash dictionary probes.
+    static let tableBits = 9
+    static let names8: [(ns: [UInt8], method: [UInt8])] = names.map { (Array($0.0.utf8), Array($0.1.utf8)) }
+    static let table: [Int16] = {
+        var t = [Int16](repeating: -1, count: 1 << tableBits)
+        for m in HostMethod.allCases {
+            var slot = Int(fnv(names8[m.rawValue].ns, names8[m.rawValue].method) & UInt64((1 << tableBits) - 1))
+            while t[slot] >= 0 { slot = (slot + 1) & ((1 << tableBits) - 1) }
+            t[slot] = Int16(m.rawValue)
+        }
         return t
     }()
 
-    public static func find(ns: JStr, method: JStr) -> HostMethod? { lookup[ns]?[method] }
+    @inline(__always)
+    static func fnv<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325
+        for c in a { h = (h ^ UInt64(c)) &* 0x100000001b3 }
+        h = (h ^ 0) &* 0x100000001b3
+        for c in b { h = (h ^ UInt64(c)) &* 0x100000001b3 }
+        return h
+    }
+
+    public static func find(ns: JStr, method: JStr) -> HostMethod? {
+        ns.withBytes { a in
+            method.withBytes { b -> HostMethod? in
+                let mask = (1 << tableBits) - 1
+                var slot = Int(fnv(a, b) & UInt64(mask))
+                while true {
+                    let idx = Int(table[slot])
+                    if idx < 0 { return nil }
+                    let n = names8[idx]
+                    if n.ns.elementsEqual(a) && n.method.elementsEqual(b) { return HostMethod(rawValue: idx) }
+                    slot = (slot + 1) & mask
+                }
+            }
+        }
+    }
 
     /// ACL-NOAUTH-1: exempt from the namespace gate.
     public var noAuth: Bool { self == .windowHello || self == .windowReady || self == .windowReportError }

@@ -14,7 +14,8 @@ public struct StateMap: Sendable {
         var value: JSON
         var keySize: Int       // encoded key, with quotes
         var valueSize: Int     // encoded value (also `size_bytes`)
-        var etag: UInt64?      // cached BLAKE2b-8 of the sorted encoding
+        /// The `storage.list` item for this entry, encoded once per value.
+        var listItem: JObject?
         var live: Bool
     }
 
@@ -67,10 +68,10 @@ public struct StateMap: Sendable {
             contentSize += vs - entries[i].valueSize
             entries[i].value = value
             entries[i].valueSize = vs
-            entries[i].etag = nil
+            entries[i].listItem = nil
         } else {
             let ks = JSONSize.asciiString(key)
-            entries.append(Entry(key: key, value: value, keySize: ks, valueSize: vs, etag: nil, live: true))
+            entries.append(Entry(key: key, value: value, keySize: ks, valueSize: vs, listItem: nil, live: true))
             index[key] = entries.count - 1
             count += 1
             contentSize += ks + 2 + vs
@@ -123,13 +124,18 @@ public struct StateMap: Sendable {
         return keys
     }
 
-    /// `(etag hash, size_bytes)` of a key's value, computing and caching the etag.
-    public mutating func etagAndSize(_ key: JStr) -> (UInt64, Int)? {
+    /// The D-STORAGE-10 item of a key: `{key, etag, size_bytes, metadata,
+    /// tags, updated_at}`, built (etag hashed, bytes encoded) once per value.
+    public mutating func listItem(_ key: JStr) -> JObject? {
         guard let i = index[key] else { return nil }
-        if let t = entries[i].etag { return (t, entries[i].valueSize) }
-        let t = StateMap.etagHash(entries[i].value)
-        entries[i].etag = t
-        return (t, entries[i].valueSize)
+        if let item = entries[i].listItem { return item }
+        let e = entries[i]
+        let item = JObject(uniqueEntries: [
+            ("key", .string(e.key)), ("etag", .str(StateMap.etagString(StateMap.etagHash(e.value)))),
+            ("size_bytes", .int(e.valueSize)), ("metadata", .null), ("tags", .null), ("updated_at", .null),
+        ], cacheEncoding: true)
+        entries[i].listItem = item
+        return item
     }
 
     /// BLAKE2b-8 over the PY-SORTED encoding (J-ETAG-1), as a big-endian integer.

@@ -54,8 +54,7 @@ enum StorageHandlers {
             if size > StateMap.maxBytes { return size }
             s.runtimeState.set(k, value, valueSize: valueSize)
             // Emitted under the window lock so events keep the order of the writes.
-            c.store.emit(w, "runtime_state_synced",
-                         ["window_uuid": .string(w.windowUuid), "patch": .object(JObject(uniqueEntries: [(k, value)]))])
+            emitPatch(c, k, value)
             return nil
         }
         if let size = tooLarge {
@@ -75,14 +74,27 @@ enum StorageHandlers {
             let size = s.runtimeState.sizeAfterDelete(k)
             if size > StateMap.maxBytes { return size }
             s.runtimeState.remove(k)
-            c.store.emit(w, "runtime_state_synced",
-                         ["window_uuid": .string(w.windowUuid), "patch": .object(JObject(uniqueEntries: [(k, .null)]))])
+            emitPatch(c, k, .null)
             return nil
         }
         if let size = tooLarge {
             throw .invalidArg("runtime_state exceeds \(StateMap.maxBytes) bytes (got \(size))")
         }
         return ["ok": true]
+    }
+
+    /// `runtime_state_synced` `{window_uuid, patch: {key: value}}` (D-STORAGE-6/7).
+    static func emitPatch(_ c: Call, _ key: JStr, _ value: JSON) {
+        let w = c.window
+        c.store.events.emit(userId: w.userId, kind: "runtime_state_synced", at: c.store.clock.now()) { buf in
+            buf.append("{\"window_uuid\": ")
+            JSONWriter.writeString(w.windowUuid, asciiOnly: true, into: &buf)
+            buf.append(", \"patch\": {")
+            JSONWriter.writeString(key, asciiOnly: true, into: &buf)
+            buf.append(": ")
+            JSONWriter.write(value, style: .pyDefault, into: &buf)
+            buf.append("}}")
+        }
     }
 
     static func list(_ c: Call) throws(HostError) -> JObject {
@@ -114,12 +126,7 @@ enum StorageHandlers {
             var items = [JSON]()
             items.reserveCapacity(pageEnd - lo)
             for i in lo..<pageEnd {
-                let k = keys[i]
-                let (etag, size) = s.runtimeState.etagAndSize(k) ?? (0, 0)
-                items.append(.object(JObject(uniqueEntries: [
-                    ("key", .string(k)), ("etag", .str(StateMap.etagString(etag))), ("size_bytes", .int(size)),
-                    ("metadata", .null), ("tags", .null), ("updated_at", .null),
-                ])))
+                if let item = s.runtimeState.listItem(keys[i]) { items.append(.object(item)) }
             }
             let next: JSON = remaining > limit ? .string(keys[pageEnd - 1]) : .null
             return ["items": .array(items), "next_cursor": next]

@@ -29,6 +29,34 @@ public struct UTCTime: Sendable, Comparable {
     /// J-DT-1: event `ts`, job timestamps.
     public var isoformatZ: String { isoformat + "Z" }
 
+    /// Writes `isoformat` (plus `Z` when asked) without building strings.
+    public func writeISO(into out: inout ByteBuffer, z: Bool) {
+        let secs = seconds
+        let us = Int(micros - secs * 1_000_000)
+        let days = floorDiv(secs, 86_400)
+        let sod = Int(secs - days * 86_400)
+        let (y, m, d) = UTCTime.civil(fromDays: days)
+        func digits(_ v: Int, _ width: Int, _ out: inout ByteBuffer) {
+            var div = 1
+            for _ in 1..<width { div *= 10 }
+            var v = v
+            if v >= div * 10 { out.appendDecimal(v); return }
+            while div > 0 {
+                out.append(UInt8(48 + v / div))
+                v %= div
+                div /= 10
+            }
+        }
+        digits(Int(y), 4, &out); out.append(UInt8(ascii: "-"))
+        digits(m, 2, &out); out.append(UInt8(ascii: "-"))
+        digits(d, 2, &out); out.append(UInt8(ascii: "T"))
+        digits(sod / 3600, 2, &out); out.append(UInt8(ascii: ":"))
+        digits(sod / 60 % 60, 2, &out); out.append(UInt8(ascii: ":"))
+        digits(sod % 60, 2, &out)
+        if us != 0 { out.append(UInt8(ascii: ".")); digits(us, 6, &out) }
+        if z { out.append(UInt8(ascii: "Z")) }
+    }
+
     func pad(_ v: Int, _ width: Int) -> String {
         let s = String(v)
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s

@@ -76,6 +76,9 @@ public struct JObject: Sendable {
     public typealias Entry = (key: JStr, value: JSON)
     public private(set) var entries: [Entry]
     @usableFromInline var index: [JStr: Int]?
+    /// This object's PY-DEFAULT encoding when known in advance (a cache the
+    /// writer uses as is); any mutation drops it.
+    public private(set) var cachedPyDefault: [UInt8]? = nil
 
     @usableFromInline static let indexThreshold = 12
 
@@ -90,6 +93,17 @@ public struct JObject: Sendable {
     public init(uniqueEntries: [Entry]) {
         entries = uniqueEntries
         if entries.count > JObject.indexThreshold { rebuildIndex() }
+    }
+
+    /// An object together with its PY-DEFAULT encoding (computed here once),
+    /// for results that are rebuilt often from unchanged data.
+    public init(uniqueEntries: [Entry], cacheEncoding: Bool) {
+        self.init(uniqueEntries: uniqueEntries)
+        if cacheEncoding {
+            var buf = ByteBuffer(capacity: 128)
+            JSONWriter.writeObject(self, style: .pyDefault, into: &buf)
+            cachedPyDefault = buf.bytes
+        }
     }
 
     public var count: Int { entries.count }
@@ -137,6 +151,7 @@ public struct JObject: Sendable {
     /// `d[key] = value`.
     @_disfavoredOverload
     public mutating func set(_ key: JStr, _ value: JSON) {
+        cachedPyDefault = nil
         if let p = position(of: key) {
             entries[p].value = value
             return
@@ -156,6 +171,7 @@ public struct JObject: Sendable {
     /// Appends without checking for an existing key; the caller guarantees
     /// the key is new (result objects built by handlers).
     public mutating func append(_ key: StaticString, _ value: JSON) {
+        cachedPyDefault = nil
         entries.append((JStr(key.description), value))
         if index != nil { index![entries.last!.key] = entries.count - 1 }
         else if entries.count > JObject.indexThreshold { rebuildIndex() }
@@ -164,6 +180,7 @@ public struct JObject: Sendable {
     @discardableResult @_disfavoredOverload
     public mutating func removeValue(forKey key: JStr) -> JSON? {
         guard let p = position(of: key) else { return nil }
+        cachedPyDefault = nil
         let v = entries.remove(at: p).value
         if index != nil { rebuildIndex() }
         return v

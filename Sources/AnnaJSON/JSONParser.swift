@@ -256,9 +256,10 @@ public struct JSONParser {
         while pos < end {
             let c = base[pos]
             if c == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeBufferPointer(start: base + start, count: pos - start), as: UTF8.self)
+                let n = pos - start
                 pos += 1
-                return JStr(s)
+                if let known = KeyInterning.lookup(base + start, n) { return known }
+                return JStr(String(decoding: UnsafeBufferPointer(start: base + start, count: n), as: UTF8.self))
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw .syntax(offset: pos) }

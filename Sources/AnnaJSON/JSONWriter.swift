@@ -14,6 +14,9 @@ public struct JSONStyle: Sendable {
         self.sortKeys = sortKeys
     }
 
+    @inlinable
+    public var isPyDefault: Bool { asciiOnly && !compact && !sortKeys }
+
     /// Bridge stdout, size guards, plugin-bound requests.
     public static let pyDefault = JSONStyle(asciiOnly: true, compact: false, sortKeys: false)
     /// Storage etags.
@@ -72,6 +75,7 @@ public enum JSONWriter {
 
     public static func writeObject(_ o: JObject, style: JSONStyle, into out: inout ByteBuffer) {
         if o.isEmpty { out.append("{}"); return }
+        if let cached = o.cachedPyDefault, style.isPyDefault { out.append(cached); return }
         out.append(UInt8(ascii: "{"))
         var first = true
         func entry(_ k: JStr, _ v: JSON, _ out: inout ByteBuffer) {

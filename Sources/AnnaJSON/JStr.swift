@@ -19,71 +19,75 @@ import Glibc
 /// Byte order of (W)UTF-8 equals code-point order, so `<` on bytes is the
 /// Python ordering.
 public struct JStr: Sendable {
-    @usableFromInline
-    enum Storage: Sendable {
-        case utf8(String)
-        case wtf8([UInt8])
-    }
-
-    @usableFromInline var storage: Storage
+    /// Valid text as a Swift `String`; for a string holding a lone
+    /// surrogate, its WTF-8 bytes, one Latin-1 scalar per byte.
+    @usableFromInline var storage: String
+    /// True when `storage` carries WTF-8 bytes (a lone surrogate inside).
+    @usableFromInline var isWTF8: Bool
 
     @inlinable
-    public init(_ string: String) { storage = .utf8(string) }
+    public init(_ string: String) {
+        storage = string
+        isWTF8 = false
+    }
 
     /// Builds a string from generalised UTF-8. Valid UTF-8 becomes a Swift
     /// `String`; bytes carrying surrogate code points stay raw.
     public init(wtf8 bytes: [UInt8]) {
         if let s = String(validating: bytes, as: UTF8.self) {
-            storage = .utf8(s)
+            storage = s
+            isWTF8 = false
         } else {
-            storage = .wtf8(bytes)
+            storage = JStr.latin1(bytes)
+            isWTF8 = true
         }
     }
 
     /// Builds a string from a buffer that is known to be valid UTF-8 or WTF-8.
     public init(wtf8Buffer buf: UnsafeBufferPointer<UInt8>) {
         if let s = String(validating: buf, as: UTF8.self) {
-            storage = .utf8(s)
+            storage = s
+            isWTF8 = false
         } else {
-            storage = .wtf8(Array(buf))
+            storage = JStr.latin1(Array(buf))
+            isWTF8 = true
         }
     }
+
+    static func latin1(_ bytes: [UInt8]) -> String {
+        var s = String.UnicodeScalarView()
+        for b in bytes { s.append(Unicode.Scalar(b)) }
+        return String(s)
+    }
+
+    /// The raw WTF-8 bytes of a lone-surrogate string.
+    @usableFromInline
+    var wtf8Bytes: [UInt8] { storage.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) } }
 
     public static let empty = JStr("")
 
     /// The Swift string. Lone surrogates (only possible in `.wtf8`) become
     /// U+FFFD; use this only where the value feeds the OS or Swift APIs.
     public var string: String {
-        switch storage {
-        case .utf8(let s): return s
-        case .wtf8(let b): return String(decoding: b, as: UTF8.self)
-        }
+        isWTF8 ? String(decoding: wtf8Bytes, as: UTF8.self) : storage
     }
 
     /// True when the string holds a lone surrogate.
-    public var hasLoneSurrogate: Bool {
-        if case .wtf8 = storage { return true }
-        return false
-    }
+    @inlinable
+    public var hasLoneSurrogate: Bool { isWTF8 }
 
     @inlinable
     public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        switch storage {
-        case .utf8(let s):
-            if let r = try s.utf8.withContiguousStorageIfAvailable(body) { return r }
-            var copy = s
+        if !isWTF8 {
+            if let r = try storage.utf8.withContiguousStorageIfAvailable(body) { return r }
+            var copy = storage
             return try copy.withUTF8(body)
-        case .wtf8(let b):
-            return try b.withUnsafeBufferPointer(body)
         }
+        return try wtf8Bytes.withUnsafeBufferPointer(body)
     }
 
-    public var utf8Count: Int {
-        switch storage {
-        case .utf8(let s): return s.utf8.count
-        case .wtf8(let b): return b.count
-        }
-    }
+    @inlinable
+    public var utf8Count: Int { isWTF8 ? storage.unicodeScalars.count : storage.utf8.count }
 
     public var isEmpty: Bool { utf8Count == 0 }
 
@@ -148,7 +152,8 @@ public struct JStr: Sendable {
     /// Equality with an ASCII literal, without building a `JStr`.
     @inlinable
     public func equals(_ ascii: StaticString) -> Bool {
-        withBytes { a in
+        if isWTF8 || storage.utf8.count != ascii.utf8CodeUnitCount { return false }
+        return withBytes { a in
             a.count == ascii.utf8CodeUnitCount && (a.count == 0 || memcmpBytes(a.baseAddress!, ascii.utf8Start, a.count) == 0)
         }
     }
@@ -220,7 +225,8 @@ func appendWTF8(_ cp: UInt32, to out: inout [UInt8]) {
 extension JStr: Hashable {
     @inlinable
     public static func == (a: JStr, b: JStr) -> Bool {
-        a.withBytes { x in
+        if a.isWTF8 != b.isWTF8 || a.storage.utf8.count != b.storage.utf8.count { return false }
+        return a.withBytes { x in
             b.withBytes { y in
                 x.count == y.count && (x.count == 0 || memcmpBytes(x.baseAddress!, y.baseAddress!, x.count) == 0)
             }
@@ -259,7 +265,7 @@ extension JStr: CustomStringConvertible {
 
 extension JStr {
     public static func + (a: JStr, b: JStr) -> JStr {
-        if case .utf8(let x) = a.storage, case .utf8(let y) = b.storage { return JStr(x + y) }
+        if !a.isWTF8 && !b.isWTF8 { return JStr(a.storage + b.storage) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(a.utf8Count + b.utf8Count)
         a.withBytes { bytes.append(contentsOf: $0) }

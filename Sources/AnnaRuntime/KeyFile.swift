@@ -10,7 +10,7 @@ import Glibc
 /// `stat` instead of open/read/close.
 public final class KeyFile: Sendable {
     public let path: String
-    private let cache = Mutex<(Sys.FileStamp, [UInt8])?>(nil)
+    private let cache = Mutex<(Sys.FileStamp, [UInt8], DevToken.Signer)?>(nil)
 
     public init(path: String) { self.path = path }
 
@@ -44,7 +44,7 @@ public final class KeyFile: Sendable {
     /// exclusive create: TOK-KEY-3) when it does not exist.
     public func key() -> Result<[UInt8], Sys.OSError> {
         if let stamp = Sys.stamp(path) {
-            if let (cachedStamp, cachedKey) = cache.withLock({ $0 }), cachedStamp == stamp { return .success(cachedKey) }
+            if let (cachedStamp, cachedKey, _) = cache.withLock({ $0 }), cachedStamp == stamp { return .success(cachedKey) }
             return read(stamp)
         }
         let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
@@ -61,10 +61,22 @@ public final class KeyFile: Sendable {
         return read(stamp)
     }
 
+    /// A signer for the current key (re-keyed when the file changes).
+    public func signer() -> Result<DevToken.Signer, Sys.OSError> {
+        if let stamp = Sys.stamp(path), let (cachedStamp, _, signer) = cache.withLock({ $0 }), cachedStamp == stamp {
+            return .success(signer)
+        }
+        return key().flatMap { _ in
+            guard let (_, _, signer) = cache.withLock({ $0 }) else { return .failure(Sys.OSError(errno: 0, message: "key file vanished: '\(path)'")) }
+            return .success(signer)
+        }
+    }
+
     private func read(_ stamp: Sys.FileStamp) -> Result<[UInt8], Sys.OSError> {
         switch Sys.readFile(path) {
         case .success(let bytes):
-            cache.withLock { $0 = (stamp, bytes) }
+            let signer = DevToken.Signer(key: bytes)
+            cache.withLock { $0 = (stamp, bytes, signer) }
             return .success(bytes)
         case .failure(let e):
             return .failure(e)

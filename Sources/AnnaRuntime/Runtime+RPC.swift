@@ -20,7 +20,7 @@ extension Runtime {
         let methodValue = req["method"] ?? .null
         let rawParams = req["params"] ?? .null
         let params: JSON = rawParams.isTruthy ? rawParams : .object(JObject())
-        guard case .string(let method) = methodValue, let m = BridgeMethod(rawValue: method.string) else {
+        guard case .string(let method) = methodValue, let m = BridgeMethod.match(method) else {
             RPCWriter.error(id: id, code: -32601, message: "method not found: \(Py.str(methodValue))", into: &out)
             return
         }
@@ -46,6 +46,17 @@ extension Runtime {
         case sessionClose = "session.close"
         case sessionRefreshToken = "session.refresh_token"
         case executasRegister = "executas.register"
+
+        static func match(_ s: JStr) -> BridgeMethod? {
+            if s.equals("session.call") { return .sessionCall }
+            if s.equals("ping") { return .ping }
+            if s.equals("session.create") { return .sessionCreate }
+            if s.equals("session.drain_events") { return .sessionDrainEvents }
+            if s.equals("session.close") { return .sessionClose }
+            if s.equals("session.refresh_token") { return .sessionRefreshToken }
+            if s.equals("executas.register") { return .executasRegister }
+            return nil
+        }
     }
 
     private func respond(_ m: BridgeMethod, params: JSON, id: JSON, into out: inout ByteBuffer) throws(RPCFailure) {

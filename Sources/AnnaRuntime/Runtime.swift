@@ -16,10 +16,27 @@ public final class Runtime: Sendable {
     /// ACL object (validation once, and little memory per session).
     let manifests = Mutex<[JStr: ManifestACL]>([:])
     public let executas = ExecutaRegistry()
+    public let jobs: JobTable
 
+    /// `sess-<n>` handles (n from 1, never reused: BR-M-CREATE-3), keyed by n.
     struct SessionTable {
-        var byId: [JStr: DispatcherSession] = [:]
+        var byId: [Int: DispatcherSession] = [:]
         var next = 1
+    }
+
+    /// The n of a well-formed `sess-<n>`; nil for anything else.
+    static func sessionNumber(_ id: JStr) -> Int? {
+        id.withBytes { b -> Int? in
+            guard b.count > 5, b.count <= 23, b[0] == 0x73, b[1] == 0x65, b[2] == 0x73, b[3] == 0x73, b[4] == 0x2D,
+                  b[5] != 0x30 else { return nil }
+            var n = 0
+            for i in 5..<b.count {
+                let d = b[i] &- 0x30
+                guard d < 10 else { return nil }
+                n = n &* 10 &+ Int(d)
+            }
+            return n > 0 ? n : nil
+        }
     }
 
     public init(config: RuntimeConfig, clock: any Clock = SystemClock()) throws(RuntimeConfig.Invalid) {
@@ -27,6 +44,9 @@ public final class Runtime: Sendable {
         self.config = config
         self.store = WindowStore(options: config.storeOptions, clock: clock)
         self.keyFile = KeyFile(path: KeyFile.resolvePath(configured: config.devKeyPath))
+        self.jobs = JobTable(store: store)
+        store.jobs = jobs
+        store.web = LocalWeb()
     }
 
     // MARK: host calls
@@ -48,18 +68,21 @@ public final class Runtime: Sendable {
 
     // MARK: sessions
 
-    public func session(_ id: JStr) -> DispatcherSession? { sessions.withLock { $0.byId[id] } }
+    public func session(_ id: JStr) -> DispatcherSession? {
+        guard let n = Runtime.sessionNumber(id) else { return nil }
+        return sessions.withLock { $0.byId[n] }
+    }
 
     public var openSessionCount: Int { sessions.withLock { $0.byId.count } }
 
     /// Mints a window token for a session (BR-M-CREATE-3).
     func mintToken(_ s: DispatcherSession) -> Result<String, Sys.OSError> {
-        keyFile.key().map { key in
+        keyFile.signer().map { signer in
             var claims = DevToken.Claims(windowUuid: s.window.windowUuid, userId: s.window.userId)
             claims.appId = .int(s.window.appId)
             claims.versionId = .int(s.window.versionId)
             claims.ttlSeconds = config.tokenTTLSeconds
-            return DevToken.mint(claims, key: key, nowSeconds: store.clock.now().seconds)
+            return DevToken.mint(claims, signer: signer, nowSeconds: store.clock.now().seconds)
         }
     }
 
@@ -86,10 +109,10 @@ public final class Runtime: Sendable {
                                   entryPayload: entry, runtimeState: state, appSlug: appSlug, now: store.clock.now())
         let session = DispatcherSession(store: store, window: window, acl: acl)
         let id: JStr = sessions.withLock { t in
-            let id = JStr("sess-\(t.next)")
+            let n = t.next
             t.next += 1
-            t.byId[id] = session
-            return id
+            t.byId[n] = session
+            return JStr("sess-\(n)")
         }
         return .success((id, session))
     }
@@ -114,7 +137,8 @@ public final class Runtime: Sendable {
     /// BR-M-CLOSE-1. The reference keeps a closed window in its store
     /// forever (SS-6); here nothing references it after this, so it is freed.
     func closeSession(_ id: JStr) {
-        _ = sessions.withLock { $0.byId.removeValue(forKey: id) }
+        guard let n = Runtime.sessionNumber(id) else { return }
+        _ = sessions.withLock { $0.byId.removeValue(forKey: n) }
     }
 }
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what the build and the test suites need on a fresh machine:
+# system packages (cmake, libjansson-dev, pkg-config) and the Python venv
+# with the reference runtime (.venv-ref, see setup-venv.sh). Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+pkg-config --exists jansson 2>/dev/null || need+=(libjansson-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  echo "installing system packages: ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+scripts/setup-venv.sh
