@@ -145,10 +145,9 @@ public final class JobTable: JobHost, Sendable {
         emit(job, seq: .null, event: .null, at: now)
     }
 
-    /// JOB-PROG-2/3.
-    func appendProgress(_ job: Job, type: JStr, data: JObject, at now: UTCTime) {
+    /// JOB-PROG-3 (the type is already normalised by the caller).
+    func appendProgress(_ job: Job, type kind: JStr, data: JObject, at now: UTCTime) {
         guard !job.isTerminal else { return }
-        let kind: JStr = (type.equals("progress") || type.equals("tool_update")) ? type : "progress"
         job.lastSeq += 1
         job.updatedAt = now
         let entry = JObject(uniqueEntries: [("seq", .int(job.lastSeq)), ("ts", .str(now.isoformatZ)), ("type", .string(kind)), ("data", .object(data))])

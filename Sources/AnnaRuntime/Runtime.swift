@@ -17,6 +17,7 @@ public final class Runtime: Sendable {
     let manifests = Mutex<[JStr: ManifestACL]>([:])
     public let executas = ExecutaRegistry()
     public let jobs: JobTable
+    public let pool: ExecutaPool
 
     /// `sess-<n>` handles (n from 1, never reused: BR-M-CREATE-3), keyed by n.
     struct SessionTable {
@@ -45,7 +46,10 @@ public final class Runtime: Sendable {
         self.store = WindowStore(options: config.storeOptions, clock: clock)
         self.keyFile = KeyFile(path: KeyFile.resolvePath(configured: config.devKeyPath))
         self.jobs = JobTable(store: store)
+        self.pool = ExecutaPool(registry: executas, store: store)
         store.jobs = jobs
+        store.executa = pool
+        jobs.setRunner(pool)
         store.web = LocalWeb()
     }
 
@@ -138,7 +142,9 @@ public final class Runtime: Sendable {
     /// forever (SS-6); here nothing references it after this, so it is freed.
     func closeSession(_ id: JStr) {
         guard let n = Runtime.sessionNumber(id) else { return }
-        _ = sessions.withLock { $0.byId.removeValue(forKey: n) }
+        if let s = sessions.withLock({ $0.byId.removeValue(forKey: n) }) {
+            jobs.closeWindow(s.window.windowUuid)
+        }
     }
 }
 
@@ -156,5 +162,6 @@ extension Runtime {
     /// job threads) and fails waiting host calls.
     public func shutdown() {
         hostCallRegistry?.failAll(HostError("host_unavailable", "the runtime is shutting down"))
+        pool.shutdown()
     }
 }

@@ -1,3 +1,4 @@
+import CAnnaSys
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -124,5 +125,137 @@ public enum Sys {
     /// the host process (C hosts keep SIGPIPE's default action).
     public static func ignoreSIGPIPE() {
         signal(SIGPIPE, SIG_IGN)
+    }
+}
+
+// MARK: - Child processes (executa plugins)
+
+extension Sys {
+    public struct Child: Sendable {
+        public let pid: pid_t
+        public let stdin: Int32
+        public let stdout: Int32
+        public let stderr: Int32
+    }
+
+    /// Spawns `argv` (PATH-searched, no shell) in `cwd` with three pipes.
+    /// Errors read like Python's OSError text (`[Errno 2] No such file or
+    /// directory: 'uv'`), which the reference puts on the wire (EX-SPAWN-4).
+    public static func spawn(_ argv: [String], cwd: String) -> Result<Child, OSError> {
+        guard let exe = argv.first else { return .failure(OSError(errno: EINVAL, message: "[Errno 22] Invalid argument: ''")) }
+        // The working directory is checked first, as Python does before exec.
+        var st = stat()
+        if stat(cwd, &st) != 0 { return .failure(error("chdir", cwd)) }
+        if (st.st_mode & S_IFMT) != S_IFDIR {
+            return .failure(OSError(errno: ENOTDIR, message: "[Errno 20] Not a directory: '\(cwd)'"))
+        }
+        var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
+        guard anna_sys_pipe_cloexec(&inPipe) == 0 else { return .failure(error("pipe", exe)) }
+        guard anna_sys_pipe_cloexec(&outPipe) == 0 else { close(inPipe[0]); close(inPipe[1]); return .failure(error("pipe", exe)) }
+        guard anna_sys_pipe_cloexec(&errPipe) == 0 else {
+            for fd in inPipe + outPipe { close(fd) }
+            return .failure(error("pipe", exe))
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        anna_sys_spawn_addchdir(&actions, cwd)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        // The child starts with default signal handling and an empty mask,
+        // whatever the host process did to SIGPIPE/SIGINT.
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var pid = pid_t()
+        let cargs = argv.map { strdup($0) } + [nil]
+        defer { for p in cargs { free(p) } }
+        let rc = posix_spawnp(&pid, exe, &actions, &attr, cargs, environ)
+        close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
+        if rc != 0 {
+            close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
+            return .failure(OSError(errno: rc, message: "[Errno \(rc)] \(String(cString: strerror(rc))): '\(exe)'"))
+        }
+        return .success(Child(pid: pid, stdin: inPipe[1], stdout: outPipe[0], stderr: errPipe[0]))
+    }
+
+    /// Writes all bytes to a pipe without ever raising SIGPIPE in this
+    /// process: SIGPIPE is blocked for the calling thread during the write
+    /// and a SIGPIPE it caused is consumed. A plain C host keeps SIGPIPE's
+    /// default action (terminate), so a crashed plugin must not reach it.
+    @discardableResult
+    public static func writeAllNoSigpipe(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+        var block = sigset_t(), old = sigset_t(), pending = sigset_t()
+        sigemptyset(&block)
+        sigaddset(&block, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &block, &old)
+        sigpending(&pending)
+        let wasPending = sigismember(&pending, SIGPIPE) == 1
+        let ok = writeAll(fd, buf)
+        if !ok && errno == EPIPE && !wasPending {
+            var zero = timespec(tv_sec: 0, tv_nsec: 0)
+            _ = sigtimedwait(&block, nil, &zero)
+        }
+        pthread_sigmask(SIG_SETMASK, &old, nil)
+        return ok
+    }
+
+    public static func closeFD(_ fd: Int32) { _ = close(fd) }
+
+    public static func kill(_ pid: pid_t, _ sig: Int32) { _ = Glibc.kill(pid, sig) }
+
+    /// Non-blocking reap; true once the child has been collected.
+    public static func reapNoHang(_ pid: pid_t) -> Bool {
+        var status: Int32 = 0
+        let r = waitpid(pid, &status, WNOHANG)
+        return r == pid || (r < 0 && errno == ECHILD)
+    }
+
+    /// Reads up to `count` bytes; 0 at EOF, -1 on error (EINTR retried).
+    public static func readFD(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int) -> Int {
+        while true {
+            let n = Glibc.read(fd, p, count)
+            if n < 0 && errno == EINTR { continue }
+            return n
+        }
+    }
+
+    public static func sleepNanos(_ ns: UInt64) {
+        var ts = timespec(tv_sec: Int(ns / 1_000_000_000), tv_nsec: Int(ns % 1_000_000_000))
+        var rem = timespec()
+        while nanosleep(&ts, &rem) != 0 && errno == EINTR { ts = rem }
+    }
+
+    /// Starts a detached thread running `body`.
+    public static func startThread(stackSize: Int = 1 << 20, _ body: @escaping @Sendable () -> Void) {
+        final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+        let box = Unmanaged.passRetained(Box(body))
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
+        pthread_attr_setstacksize(&attr, stackSize)
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, &attr, { raw in
+            let b = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            b.body()
+            return nil
+        }, box.toOpaque())
+        pthread_attr_destroy(&attr)
+        if rc != 0 {
+            box.release()
+            body()
+        }
+    }
+
+    public static func writeStderr(_ bytes: UnsafeBufferPointer<UInt8>) {
+        _ = writeAllNoSigpipe(2, bytes)
     }
 }

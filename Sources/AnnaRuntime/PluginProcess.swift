@@ -1,0 +1,297 @@
+import AnnaCore
+import AnnaJSON
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a waiting invoke receives (07 §4).
+enum PluginReply: Sendable {
+    /// The pool's outer envelope (EX-ENV-1..4).
+    case envelope(JSON)
+    /// The caller stopped waiting (job cancelled or past its deadline).
+    case cancelled
+}
+
+/// One live plugin process (07 §2-8): one writer lock for its stdin, a
+/// table of pending requests keyed by id, one reader thread for stdout, one
+/// pump for stderr. Each waiter is resumed exactly once; entries leave the
+/// table on answer, timeout, cancellation and process death.
+final class PluginProcess: Sendable {
+    static let maxResultBytes = 4_194_304
+    static let maxFrameBytes = LineFrontEnd.maxFrameBytes
+
+    let toolId: JStr
+    let child: Sys.Child
+    private let writeOpen = Mutex<Bool>(true)
+    /// Serialises termination so the pid is signalled only while unreaped.
+    private let reaped = Mutex<Bool>(false)
+    let state = Mutex<State>(State())
+    /// Called once when the process is gone (the pool forgets it).
+    let onExit: @Sendable (PluginProcess) -> Void
+    let onRequest: @Sendable (PluginProcess, JObject) -> Void
+
+    struct State {
+        var nextId = 1
+        var pending: [Int: OneShot<PluginReply>] = [:]
+        /// Invokes in flight on this process, by invoke id (EX-INV-1 step 4).
+        var invokes: [JStr: InvokeOrigin] = [:]
+        var alive = true
+    }
+
+    init(toolId: JStr, child: Sys.Child, onRequest: @escaping @Sendable (PluginProcess, JObject) -> Void,
+         onExit: @escaping @Sendable (PluginProcess) -> Void) {
+        self.toolId = toolId
+        self.child = child
+        self.onRequest = onRequest
+        self.onExit = onExit
+    }
+
+    func start() {
+        Sys.startThread(stackSize: 8 << 20) { [self] in readStdout() }
+        Sys.startThread(stackSize: 256 << 10) { [self] in pumpStderr() }
+    }
+
+    var isAlive: Bool { state.withLock { $0.alive } }
+
+    // MARK: writing
+
+    /// Writes one frame; false when the pipe is closed or broken.
+    @discardableResult
+    func write(_ line: borrowing ByteBuffer) -> Bool {
+        writeOpen.withLock { open in
+            guard open else { return false }
+            let ok = line.withBytes { Sys.writeAllNoSigpipe(child.stdin, $0) }
+            if !ok { open = false }
+            return ok
+        }
+    }
+
+    func closeStdin() {
+        writeOpen.withLock { open in
+            if open { Sys.closeFD(child.stdin); open = false }
+        }
+    }
+
+    // MARK: invoke
+
+    /// Sends `invoke` and waits (EX-INV-1). `register` receives a stop
+    /// handle that cancels the wait. Returns nil when the budget elapsed
+    /// (the pending entry is removed; a late answer is ignored).
+    func invoke(tool: JStr, arguments: JSON, origin: InvokeOrigin, budgetNanos: UInt64,
+                register: ((@escaping @Sendable () -> Void) -> Void)? = nil) -> PluginReply? {
+        let invokeId = JStr(UUID4.hex())
+        let slot = OneShot<PluginReply>()
+        let id: Int? = state.withLock { s -> Int? in
+            guard s.alive else { return nil }
+            let id = s.nextId
+            s.nextId += 1
+            s.pending[id] = slot
+            s.invokes[invokeId] = origin
+            return id
+        }
+        guard let id else { return .envelope(PluginProcess.exited) }
+        register?({ slot.fulfill(.cancelled) })
+        var frame = ByteBuffer(capacity: 256)
+        frame.append("{\"jsonrpc\": \"2.0\", \"id\": ")
+        frame.appendDecimal(id)
+        frame.append(", \"method\": \"invoke\", \"params\": {\"tool\": ")
+        JSONWriter.writeString(tool, asciiOnly: true, into: &frame)
+        frame.append(", \"arguments\": ")
+        JSONWriter.write(arguments, style: .pyDefault, into: &frame)
+        frame.append(", \"context\": {\"invoke_id\": \"")
+        frame.append(invokeId.string)
+        frame.append("\"}}}\n")
+        write(frame)   // a broken pipe shows up as EOF on stdout, which fails the call
+        let reply = slot.wait(timeoutNanos: budgetNanos)
+        state.withLock { s in
+            s.pending.removeValue(forKey: id)
+            s.invokes.removeValue(forKey: invokeId)
+        }
+        return reply
+    }
+
+    /// The reply of a call whose process died (EX-ENV-4).
+    static let exited = failedEnvelope("executa process exited")
+
+    static func failedEnvelope(_ text: JStr) -> JSON {
+        .object(JObject(uniqueEntries: [
+            ("success", true),
+            ("data", .object(JObject(uniqueEntries: [("success", false), ("error", .string(text))]))),
+            ("command_id", "local"),
+        ]))
+    }
+
+    // MARK: reverse-call context (EX-CTX-1..3)
+
+    /// The invoke a plugin request belongs to: its `context.invoke_id` when
+    /// that names an invoke in flight here, else the only invoke in flight.
+    func origin(for params: JObject) -> (InvokeOrigin?, JStr?) {
+        let claimed = params["context"]?.object?["invoke_id"]?.jstr
+        return state.withLock { s in
+            if let claimed, let o = s.invokes[claimed] { return (o, claimed) }
+            if s.invokes.count == 1, let (id, o) = s.invokes.first { return (o, id) }
+            return (nil, claimed)
+        }
+    }
+
+    /// EX-NOTIF-2: progress goes only to an invoke named by its id (no fallback).
+    func progressTarget(_ params: JObject) -> InvokeOrigin? {
+        guard let id = params["context"]?.object?["invoke_id"]?.jstr else { return nil }
+        return state.withLock { $0.invokes[id] }
+    }
+
+    // MARK: stdout
+
+    func readStdout() {
+        let reader = LineReader(fd: child.stdout, maxLine: PluginProcess.maxFrameBytes)
+        while let item = reader.next() {
+            switch item {
+            case .line(let bytes): bytes.withUnsafeBufferPointer { handleLine($0) }
+            case .oversized(let head, let size): handleOversized(head: head, size: size)
+            }
+        }
+        die()
+    }
+
+    func handleLine(_ line: UnsafeBufferPointer<UInt8>) {
+        // EX-READ-2: noise (not UTF-8 JSON, not an object) is ignored.
+        guard let value = try? JSONParser.parse(line), case .object(let o) = value else { return }
+        if o.contains("method") {
+            onRequest(self, o)   // EX-READ-3: handled on its own thread
+            return
+        }
+        guard let id = PluginProcess.matchableId(o["id"]),
+              let slot = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }   // EX-RESP-1
+        if line.count > PluginProcess.maxResultBytes {   // EX-RESP-2
+            slot.fulfill(.envelope(PluginProcess.tooLarge(line.count)))
+            return
+        }
+        if let err = o["error"] {   // EX-RESP-3 (any value, even null)
+            slot.fulfill(.envelope(PluginProcess.failedEnvelope(PluginProcess.errorText(err))))
+            return
+        }
+        slot.fulfill(.envelope(.object(JObject(uniqueEntries: [
+            ("success", true), ("data", o["result"] ?? .null), ("command_id", "local"),
+        ]))))
+    }
+
+    /// Ids the reference's dict lookup matches: integers, `true` (== 1) and
+    /// integral floats. Arrays/objects crash its reader; we ignore them
+    /// (errata EX-RESP-1, a documented divergence).
+    static func matchableId(_ v: JSON?) -> Int? {
+        switch v {
+        case .int(let i)?: return i
+        case .bool(let b)?: return b ? 1 : 0
+        case .double(let d)? where d.rounded() == d && abs(d) < 1e15: return Int(d)
+        default: return nil
+        }
+    }
+
+    /// `[<code>] <message>` (EX-RESP-3). A truthy non-object error kills the
+    /// reference's reader; here it fails only its own call (EX-EXIT-4).
+    static func errorText(_ err: JSON) -> JStr {
+        guard err.isTruthy else { return "[?] unknown error" }
+        guard case .object(let e) = err else { return "[?] \(Py.str(err))" }
+        let code = e["code"].map { Py.str($0) } ?? "?"
+        let message = e["message"].map { Py.str($0) } ?? "unknown error"
+        return "[\(code)] \(message)"
+    }
+
+    /// EX-ENV-3.
+    static func tooLarge(_ size: Int) -> JSON {
+        .object(JObject(uniqueEntries: [
+            ("success", false), ("command_id", "local"),
+            ("error", .str("result too large: serialized result is \(size) bytes, exceeds transport limit of \(maxResultBytes) bytes; return a file reference (host/uploadFile or APS files) instead of inline data")),
+            ("data", .object(JObject(uniqueEntries: [("errorCode", "RESULT_TOO_LARGE"), ("result_size_bytes", .int(size)),
+                                                     ("max_payload_bytes", .int(maxResultBytes))]))),
+        ]))
+    }
+
+    /// EX-FRAME-2.
+    func handleOversized(head: [UInt8], size: Int) {
+        let id = head.withUnsafeBufferPointer { LineFrontEnd.frameId($0) }
+        if case .int(let n)? = id, let slot = state.withLock({ $0.pending.removeValue(forKey: n) }) {
+            slot.fulfill(.envelope(PluginProcess.tooLarge(size)))
+            return
+        }
+        let hasMethod = JStr(wtf8: head).contains("\"method\"")
+        if hasMethod, let id {
+            var out = ByteBuffer(capacity: 256)
+            RPCWriter.error(id: id, code: -32600,
+                            message: "frame too large: \(size) bytes exceeds the 16777216-byte stdio frame limit",
+                            data: JObject(uniqueEntries: [("errorCode", "frame_too_large"), ("frame_bytes", .int(size)),
+                                                          ("max_frame_bytes", .int(PluginProcess.maxFrameBytes))]), into: &out)
+            out.append(UInt8(ascii: "\n"))
+            write(out)
+            return
+        }
+        log("oversized frame from '\(toolId)' dropped (\(size) bytes)")
+    }
+
+    func log(_ text: String) {
+        var line = ByteBuffer(capacity: 128)
+        line.append("[annaruntime] ")
+        line.append(text)
+        line.append(UInt8(ascii: "\n"))
+        line.withBytes { Sys.writeStderr($0) }
+    }
+
+    // MARK: stderr (EX-STDERR-1/2)
+
+    func pumpStderr() {
+        let reader = LineReader(fd: child.stderr, maxLine: PluginProcess.maxFrameBytes, keepNewline: true)
+        let prefix = "[executa:\(toolId.string)] "
+        while let item = reader.next() {
+            var out = ByteBuffer(capacity: 256)
+            out.append(prefix)
+            switch item {
+            case .line(let bytes):
+                // Decoded with replacement characters, as the reference does.
+                out.append(String(decoding: bytes, as: UTF8.self))
+            case .oversized(_, let size):
+                out.append("[stderr line truncated: \(size) bytes]\n")
+            }
+            out.withBytes { Sys.writeStderr($0) }
+        }
+        Sys.closeFD(child.stderr)
+    }
+
+    // MARK: exit (EX-EXIT-1..3)
+
+    /// stdout closed: fail every pending call, stop the process, reap it.
+    func die() {
+        let slots: [OneShot<PluginReply>] = state.withLock { s in
+            s.alive = false
+            let all = Array(s.pending.values)
+            s.pending.removeAll()
+            return all
+        }
+        for slot in slots { slot.fulfill(.envelope(PluginProcess.exited)) }
+        onExit(self)
+        terminate()
+        Sys.closeFD(child.stdout)
+    }
+
+    /// Close stdin, SIGTERM, wait up to 2 s, SIGKILL, reap.
+    func terminate(grace: UInt64 = 2_000_000_000) {
+        closeStdin()
+        reaped.withLock { done in
+            if done { return }
+            stop(grace: grace)
+            done = true
+        }
+    }
+
+    private func stop(grace: UInt64) {
+        if Sys.reapNoHang(child.pid) { return }
+        Sys.kill(child.pid, SIGTERM)
+        let deadline = Sys.monotonicNanos() &+ grace
+        while Sys.monotonicNanos() < deadline {
+            if Sys.reapNoHang(child.pid) { return }
+            Sys.sleepNanos(5_000_000)
+        }
+        Sys.kill(child.pid, SIGKILL)
+        while !Sys.reapNoHang(child.pid) { Sys.sleepNanos(1_000_000) }
+    }
+}

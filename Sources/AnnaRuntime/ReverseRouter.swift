@@ -1,0 +1,165 @@
+import AnnaCore
+import AnnaJSON
+
+/// Plugin → host requests and notifications (07 §9): the whitelist, the
+/// invoke each request belongs to, the route into the dispatcher (same ACL
+/// as the iframe) or to the host, and the JSON-RPC error mapping.
+struct ReverseRouter {
+    let store: WindowStore
+
+    /// EX-REV-2 (22 methods).
+    static let whitelist: Set<String> = [
+        "sampling/createMessage", "embeddings/create", "web/search", "web/fetch",
+        "agent/session.create", "agent/session.run", "agent/session.cancel", "agent/session.history",
+        "agent/session.delete", "agent/complete", "storage/get", "storage/set", "storage/delete", "storage/list",
+        "files/upload_begin", "files/upload_complete", "files/download_url", "files/list", "files/delete",
+        "image/generate", "image/edit", "host/uploadFile",
+    ]
+
+    /// EX-ROUTE-4.
+    static let routes: [String: (String, String)] = [
+        "sampling/createMessage": ("llm", "complete"), "agent/complete": ("llm", "complete"),
+        "embeddings/create": ("llm", "embed"),
+        "agent/session.create": ("agent", "session.create"), "agent/session.run": ("agent", "session.run"),
+        "agent/session.cancel": ("agent", "session.cancel"), "agent/session.history": ("agent", "session.history"),
+        "agent/session.delete": ("agent", "session.delete"),
+        "web/search": ("web", "search"), "web/fetch": ("web", "fetch"),
+        "storage/get": ("storage", "get"), "storage/set": ("storage", "set"),
+        "storage/delete": ("storage", "delete"), "storage/list": ("storage", "list"),
+        "image/generate": ("image", "generate"), "image/edit": ("image", "edit"),
+    ]
+
+    /// EX-ROUTE-2.
+    static let files: [String: String] = [
+        "files/upload_begin": "files_init", "files/upload_complete": "files_finalize",
+        "files/download_url": "files_url", "files/list": "files_list", "files/delete": "files_delete",
+    ]
+
+    struct RPCError: Error {
+        var code: Int
+        var message: JStr
+        var data: JObject?
+    }
+
+    func handle(_ req: JObject, from p: PluginProcess) {
+        let method = req["method"] ?? .null
+        let rawParams = req["params"] ?? .null
+        let params = (rawParams.isTruthy ? rawParams.object : nil) ?? JObject()   // EX-REV-1
+        guard let id = req["id"], !id.isNull else {
+            // EX-NOTIF-1/2: only progress of a named invoke is relayed.
+            if case .string(let m) = method, m.equals("executa/progress"), let origin = p.progressTarget(params),
+               let sink = origin.progress {
+                let t = params["type"] ?? .null
+                sink(t.isTruthy ? Py.str(t) : "progress", params["data"]?.object ?? JObject())
+            }
+            return
+        }
+        let outcome: Result<JObject, RPCError>
+        do {
+            outcome = .success(try route(method: method, params: params, from: p))
+        } catch {
+            outcome = .failure(error)
+        }
+        var out = ByteBuffer(capacity: 256)
+        out.append("{\"jsonrpc\": \"2.0\", \"id\": ")
+        JSONWriter.write(id, style: .pyUnescaped, into: &out)
+        switch outcome {
+        case .success(let r):
+            out.append(", \"result\": ")
+            JSONWriter.writeObject(r, style: .pyUnescaped, into: &out)
+        case .failure(let e):
+            out.append(", \"error\": {\"code\": ")
+            out.appendDecimal(e.code)
+            out.append(", \"message\": ")
+            JSONWriter.writeString(e.message, asciiOnly: false, into: &out)
+            if let d = e.data {
+                out.append(", \"data\": ")
+                JSONWriter.writeObject(d, style: .pyUnescaped, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append("}\n")
+        p.write(out)   // EX-REV-5: failures only logged
+    }
+
+    func route(method: JSON, params: JObject, from p: PluginProcess) throws(RPCError) -> JObject {
+        guard case .string(let m) = method, ReverseRouter.whitelist.contains(m.string), !m.hasLoneSurrogate else {
+            throw RPCError(code: -32601, message: "Method not found: \(Py.repr(method))", data: nil)
+        }
+        let name = m.string
+        // EX-CTX-1/2. An unattributable request is refused (EX-CTX-5): the
+        // reference would run it in the session that spawned the plugin,
+        // possibly another user's (a documented divergence).
+        guard let origin = p.origin(for: params).0 else {
+            throw RPCError(code: -32603, message: "No active LocalDispatcherSession for reverse-RPC dispatch",
+                           data: JObject(uniqueEntries: [("errorCode", "NO_SESSION_CONTEXT"), ("method", .string(m))]))
+        }
+        var args = params
+        args.removeValue(forKey: "context")   // EX-ROUTE-1: identity never comes from the plugin
+        let host = store.hostCaller
+        let aps = store.options.apsForwardStorage
+
+        if let op = ReverseRouter.files[name] {   // EX-ROUTE-2
+            if aps, let host { return try forward(host, "host.storage." + op, args) }
+            throw RPCError(code: -32004,
+                           message: "APS Files (\(m)) requires `anna-app dev --storage aps` with developer credentials; the local in-memory harness has no object-storage backend.",
+                           data: JObject(uniqueEntries: [("errorCode", "not_implemented"), ("method", .string(m))]))
+        }
+        if name == "host/uploadFile" {   // EX-ROUTE-3
+            let raw = args["mode"] ?? .null
+            let mode: JSON = raw.isTruthy ? raw : "inline"
+            switch mode {
+            case .array, .object:
+                throw RPCError(code: -32603, message: "reverse-RPC handler error: unhashable type: '\(mode.pyTypeName)'", data: nil)
+            case .string(let s) where s.equals("inline") || s.equals("negotiate") || s.equals("confirm"):
+                guard let host else {
+                    throw RPCError(code: -32004,
+                                   message: "host/uploadFile requires `anna-app dev` with developer credentials (real host bridge); the offline harness has no upload backend.",
+                                   data: JObject(uniqueEntries: [("errorCode", "not_implemented"), ("method", "host/uploadFile")]))
+                }
+                var fwd = args
+                fwd.removeValue(forKey: "_clientTimeoutS")
+                return try forward(host, "host.upload." + s.string, fwd)
+            default:
+                throw RPCError(code: -32602, message: "'mode' must be one of ['confirm', 'inline', 'negotiate'], got \(Py.repr(mode))",
+                               data: JObject(uniqueEntries: [("errorCode", "invalid_request"), ("method", "host/uploadFile")]))
+            }
+        }
+        guard let (ns, dm) = ReverseRouter.routes[name] else {
+            throw RPCError(code: -32601, message: "Reverse-RPC method '\(m)' has no dispatcher binding",
+                           data: JObject(uniqueEntries: [("errorCode", "UNMAPPED_METHOD"), ("method", .string(m))]))
+        }
+        if name == "sampling/createMessage", case .array(let messages)? = args["messages"] {   // EX-SAMP-1
+            for (i, msg) in messages.enumerated() {
+                guard case .object(let o) = msg, case .object(let content)? = o["content"],
+                      case .string(let t)? = content["type"], t.equals("text"), case .string? = content["text"] else {
+                    throw RPCError(code: -32004, message: "messages[\(i)].content.type must be 'text' (Phase 1 only)",
+                                   data: JObject(uniqueEntries: [("errorCode", "SAMPLING_INVALID_REQUEST"), ("method", "sampling/createMessage")]))
+                }
+            }
+        }
+        if ns == "storage", aps, let host {   // EX-ROUTE-6: no ACL on this path, as in the reference
+            return try forward(host, "host.storage." + dm, args)
+        }
+        switch origin.session.call(ns: .str(ns), method: .str(dm), args: .object(args)) {   // EX-ROUTE-5
+        case .success(let r): return r
+        case .failure(let e):
+            // EX-RMAP-1.
+            let code = e.code.equals("not_implemented") ? -32004
+                : (e.code.equals("invalid_arg") || e.code.equals("invalid_request")) ? -32602 : -32603
+            throw RPCError(code: code, message: e.message,
+                           data: JObject(uniqueEntries: [("errorCode", .string(e.code)), ("details", .object(e.details))]))
+        }
+    }
+
+    /// EX-RMAP-2/3.
+    func forward(_ host: any HostCaller, _ method: String, _ args: JObject) throws(RPCError) -> JObject {
+        switch host.callHost(method: method, params: args) {
+        case .success(let r): return r
+        case .failure(let e):
+            let code = (e.code.equals("invalid_arg") || e.code.equals("invalid_request")) ? -32602 : -32603
+            throw RPCError(code: code, message: e.message,
+                           data: JObject(uniqueEntries: [("errorCode", .string(e.code)), ("details", .object(e.details))]))
+        }
+    }
+}
