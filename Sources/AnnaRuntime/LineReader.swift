@@ -5,68 +5,60 @@ import Glibc
 /// Splits a byte stream into `\n`-terminated lines with a length cap. A
 /// line over the cap is consumed to its end (framing stays aligned) and
 /// reported with its size and first bytes (EX-FRAME-1, BR-FRAME-3). A final
-/// unterminated line is returned at EOF.
-final class LineReader {
-    enum Item {
-        case line([UInt8])
-        case oversized(head: [UInt8], size: Int)
-    }
-
+/// unterminated line is delivered at EOF (BR-FRAME-5, EX-READ-1).
+/// Used for the bridge's stdin and every plugin's stdout and stderr.
+struct LineReader {
     static let headBytes = 2048
 
-    private let fd: Int32
-    private let maxLine: Int
-    private let keepNewline: Bool
-    private var buf = [UInt8](repeating: 0, count: 1 << 16)
-    private var start = 0
-    private var end = 0
-    private var eof = false
+    let fd: Int32
+    let maxLine: Int
+    /// Deliver lines with their `\n` (stderr forwarding keeps it).
+    var keepNewline = false
 
-    init(fd: Int32, maxLine: Int, keepNewline: Bool = false) {
-        self.fd = fd
-        self.maxLine = maxLine
-        self.keepNewline = keepNewline
-    }
-
-    /// The next line, or nil at end of input.
-    func next() -> Item? {
+    /// Reads until EOF. `line` gets each line (valid only during the call;
+    /// lines inside one read chunk are not copied), `oversized` each capped
+    /// line, and `drained` runs whenever no complete line is buffered, just
+    /// before the reader would block (the bridge flushes batched output then).
+    func run(line: (UnsafeBufferPointer<UInt8>) -> Void,
+             oversized: (_ head: [UInt8], _ size: Int) -> Void,
+             drained: () -> Void = {}) {
+        let chunkSize = 1 << 16
+        let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
+        defer { buf.deallocate() }
         var partial: [UInt8] = []
-        var oversizedHead: [UInt8]? = nil
+        var head: [UInt8]? = nil   // set while draining an oversized line
         var size = 0
         while true {
-            if start < end {
-                let nl: Int? = buf.withUnsafeBufferPointer { b in
-                    memchr(b.baseAddress! + start, 0x0A, end - start).map { UnsafeRawPointer($0) - UnsafeRawPointer(b.baseAddress!) }
-                }
-                let stop = nl ?? end
+            drained()
+            let n = Sys.readFD(fd, buf, chunkSize)
+            if n <= 0 { break }
+            var start = 0
+            while start < n {
+                let nlPtr = memchr(buf + start, 0x0A, n - start)
+                let stop = nlPtr.map { UnsafeMutablePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - buf } ?? n
                 let count = stop - start
-                if oversizedHead == nil && size + count <= maxLine {
-                    if nl != nil && partial.isEmpty {
-                        let line = Array(buf[start..<(keepNewline ? stop + 1 : stop)])
-                        start = stop + 1
-                        return .line(line)
-                    }
-                    partial.append(contentsOf: buf[start..<stop])
-                } else if oversizedHead == nil {
-                    oversizedHead = Array((partial + buf[start..<stop]).prefix(LineReader.headBytes))
+                let withNewline = keepNewline && nlPtr != nil ? 1 : 0
+                if head == nil && size + count > maxLine {
+                    head = Array((partial + Array(UnsafeBufferPointer(start: buf + start, count: count))).prefix(LineReader.headBytes))
                     partial = []
+                } else if head == nil {
+                    if nlPtr != nil && partial.isEmpty {
+                        line(UnsafeBufferPointer(start: buf + start, count: count + withNewline))
+                        start = stop + 1
+                        continue
+                    }
+                    partial.append(contentsOf: UnsafeBufferPointer(start: buf + start, count: count + withNewline))
                 }
                 size += count
-                if let nl {
-                    start = nl + 1
-                    if let head = oversizedHead { return .oversized(head: head, size: size) }
-                    if keepNewline { partial.append(0x0A) }
-                    return .line(partial)
-                }
-                start = end
+                guard nlPtr != nil else { break }
+                if let h = head { oversized(h, size) } else { partial.withUnsafeBufferPointer { line($0) } }
+                partial.removeAll(keepingCapacity: true)
+                head = nil
+                size = 0
+                start = stop + 1
             }
-            if eof { break }
-            start = 0
-            end = 0
-            let n = buf.withUnsafeMutableBytes { Sys.readFD(fd, $0.baseAddress!, $0.count) }
-            if n <= 0 { eof = true } else { end = n }
         }
-        if let head = oversizedHead { return .oversized(head: head, size: size) }
-        return partial.isEmpty ? nil : .line(partial)
+        if let h = head { oversized(h, size) } else if !partial.isEmpty { partial.withUnsafeBufferPointer { line($0) } }
+        drained()
     }
 }

@@ -144,13 +144,9 @@ final class PluginProcess: Sendable {
     // MARK: stdout
 
     func readStdout() {
-        let reader = LineReader(fd: child.stdout, maxLine: PluginProcess.maxFrameBytes)
-        while let item = reader.next() {
-            switch item {
-            case .line(let bytes): bytes.withUnsafeBufferPointer { handleLine($0) }
-            case .oversized(let head, let size): handleOversized(head: head, size: size)
-            }
-        }
+        LineReader(fd: child.stdout, maxLine: PluginProcess.maxFrameBytes).run(
+            line: { handleLine($0) },
+            oversized: { handleOversized(head: $0, size: $1) })
         die()
     }
 
@@ -240,20 +236,17 @@ final class PluginProcess: Sendable {
     // MARK: stderr (EX-STDERR-1/2)
 
     func pumpStderr() {
-        let reader = LineReader(fd: child.stderr, maxLine: PluginProcess.maxFrameBytes, keepNewline: true)
         let prefix = "[executa:\(toolId.string)] "
-        while let item = reader.next() {
-            var out = ByteBuffer(capacity: 256)
+        func forward(_ text: String) {
+            var out = ByteBuffer(capacity: text.utf8.count + 64)
             out.append(prefix)
-            switch item {
-            case .line(let bytes):
-                // Decoded with replacement characters, as the reference does.
-                out.append(String(decoding: bytes, as: UTF8.self))
-            case .oversized(_, let size):
-                out.append("[stderr line truncated: \(size) bytes]\n")
-            }
+            out.append(text)
             out.withBytes { Sys.writeStderr($0) }
         }
+        LineReader(fd: child.stderr, maxLine: PluginProcess.maxFrameBytes, keepNewline: true).run(
+            // Decoded with replacement characters, as the reference does.
+            line: { forward(String(decoding: $0, as: UTF8.self)) },
+            oversized: { _, size in forward("[stderr line truncated: \(size) bytes]\n") })
         Sys.closeFD(child.stderr)
     }
 

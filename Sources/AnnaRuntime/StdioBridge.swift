@@ -48,71 +48,14 @@ public final class StdioBridge {
         return 0
     }
 
-    /// Reads lines with the 16 MiB frame cap; an oversized line is drained
-    /// (keeping its head) so framing stays aligned (BR-FRAME-3).
+    /// Reads stdin with the 16 MiB frame cap (BR-FRAME-3), batching the
+    /// answers of fast requests until the input is drained.
     func readLoop() {
-        let chunkSize = 1 << 16
-        var buf = [UInt8](repeating: 0, count: chunkSize)
-        var line = [UInt8]()            // current partial line
-        var oversized = false
-        var oversizedSize = 0
-        var oversizedHead = [UInt8]()
         var batch = ByteBuffer(capacity: 4096)
-
-        func finishLine(_ bytes: UnsafeBufferPointer<UInt8>) {
-            process(bytes, batch: &batch)
-        }
-
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(inputFD, $0.baseAddress, chunkSize) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                break
-            }
-            if n == 0 { break }
-            buf.withUnsafeBufferPointer { chunk in
-                var start = 0
-                while start < n {
-                    let rest = UnsafeRawPointer(chunk.baseAddress! + start)
-                    let nl = memchr(rest, 0x0A, n - start)
-                    let end = nl.map { UnsafeRawPointer($0) - UnsafeRawPointer(chunk.baseAddress!) } ?? n
-                    let piece = UnsafeBufferPointer(rebasing: chunk[start..<end])
-                    if oversized {
-                        oversizedSize += piece.count
-                    } else if line.count + piece.count > LineFrontEnd.maxFrameBytes {
-                        oversized = true
-                        oversizedHead = Array((line + Array(piece)).prefix(LineFrontEnd.frameHeadBytes))
-                        oversizedSize = line.count + piece.count
-                        line.removeAll(keepingCapacity: false)
-                    } else if nl != nil && line.isEmpty {
-                        finishLine(piece)   // the common case: a whole line inside this chunk
-                    } else {
-                        line.append(contentsOf: piece)
-                    }
-                    if nl != nil {
-                        if oversized {
-                            rejectOversized(head: oversizedHead, size: oversizedSize, batch: &batch)
-                            oversized = false
-                            oversizedHead = []
-                        } else if !line.isEmpty {
-                            line.withUnsafeBufferPointer { finishLine($0) }
-                            line.removeAll(keepingCapacity: true)
-                        }
-                        start = end + 1
-                    } else {
-                        start = n
-                    }
-                }
-            }
-            flush(&batch)
-        }
-        // BR-FRAME-5: a final unterminated line is processed.
-        if oversized {
-            rejectOversized(head: oversizedHead, size: oversizedSize, batch: &batch)
-        } else if !line.isEmpty {
-            line.withUnsafeBufferPointer { finishLine($0) }
-        }
-        flush(&batch)
+        LineReader(fd: inputFD, maxLine: LineFrontEnd.maxFrameBytes).run(
+            line: { process($0, batch: &batch) },
+            oversized: { rejectOversized(head: $0, size: $1, batch: &batch) },
+            drained: { flush(&batch) })
     }
 
     func flush(_ batch: inout ByteBuffer) {
@@ -139,12 +82,10 @@ public final class StdioBridge {
     }
 
     func process(_ bytes: UnsafeBufferPointer<UInt8>, batch: inout ByteBuffer) {
-        let mark = batch.count
         switch LineFrontEnd.parse(bytes, into: &batch) {
         case .empty: return
         case .answered: batch.append(UInt8(ascii: "\n")); return
         case .object(let o):
-            _ = mark
             if !o.contains("method") {
                 // BR-CLS-3: an answer to one of our outbound calls.
                 if let reg = runtime.hostCallRegistry, let id = outboundId(o["id"]), reg.isPending(id) {
