@@ -4,9 +4,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := demo
 
-.PHONY: demo test build deps swift cmake bench clean
+.PHONY: demo test build deps test-deps swift cmake bench clean
 
 deps:
+	scripts/install-deps.sh --build-only
+
+test-deps:
 	scripts/install-deps.sh
 
 swift:
@@ -17,13 +20,14 @@ swift:
 cmake: swift
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build -j2
+	bindings/node/build.sh
 
 build: deps cmake
 
 demo: build
 	./build/anna-demo
 
-test: build
+test: test-deps build
 	scripts/test-all.sh
 
 bench: build

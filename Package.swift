@@ -42,7 +42,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "CAnnaSys"),
-        .target(name: "AnnaRuntime", dependencies: ["AnnaCore", "CAnnaSys"]),
+        .target(name: "AnnaRuntime", dependencies: [
+            "AnnaCore", "CAnnaSys",
+            .product(name: "Crypto", package: "swift-crypto"),   // SHA-256 of fetched images
+        ]),
         .systemLibrary(name: "CAnnaRuntime", path: "Sources/CAnnaRuntime"),
         .target(name: "AnnaC", dependencies: ["AnnaRuntime", "CAnnaRuntime"],
                 linkerSettings: [.unsafeFlags(sharedLibraryFlags)]),

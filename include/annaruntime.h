@@ -62,7 +62,8 @@ const char *anna_dispatcher_version(void);
 
 /*
  * anna_runtime_new — create a runtime.
- *   config_json: NULL or a JSON object. NULL, "" and "{}" mean defaults.
+ *   config_json: NULL or a JSON object. NULL, "" and "{}" mean defaults; any
+ *     other JSON value (including null) is an error.
  *     Keys (all optional; unknown keys are an error):
  *       "dev_key_path"         string  HMAC key file for dev tokens; default
  *                                      $ANNA_APP_DEV_KEY, else ~/.anna-app/dev.key
@@ -107,7 +108,7 @@ void anna_runtime_free(anna_runtime *rt);
  *     {"jsonrpc": "2.0", "id": ..., "result": ...} or {..., "error": {...}}.
  *     An empty string "" when the request is blank (whitespace only).
  *     Host errors of session.call are results: {"ok": false, "error": {...}}.
- *   Errors: -32700 parse error (also invalid UTF-8, nesting deeper than 980,
+ *   Errors: -32700 parse error (also invalid UTF-8, nesting deeper than 982,
  *     integers over 4300 digits), -32600 not an object / frame over 16 MiB,
  *     -32601 unknown method, -32602 missing/invalid params or unknown
  *     session_id, -32603 internal (e.g. an invalid manifest).

@@ -32,7 +32,7 @@ from anna_app_core import AppManifest
 from pydantic import ValidationError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REAL_APPS = os.environ.get("ANNA_REAL_APPS", "/work/shared/conformance/real-apps")
+REAL_APPS = os.environ.get("ANNA_REAL_APPS", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "conformance", "real-apps"))
 OUT = os.path.join(ROOT, "tests", "fixtures", "manifest_cases.json")
 
 NAN = float("nan")

@@ -15,4 +15,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-scripts/setup-venv.sh
+# The demo needs only the system packages; the tests also need the venv.
+if [ "${1:-}" != "--build-only" ]; then
+  scripts/setup-venv.sh
+fi

@@ -109,8 +109,8 @@ public func anna_runtime_set_host_handler(_ rt: OpaquePointer?, _ fn: anna_host_
 
 @c @implementation
 public func anna_runtime_host_reply(_ rt: OpaquePointer?, _ call_id: UInt64, _ reply_json: UnsafePointer<CChar>?) -> Int32 {
-    guard let handle = RuntimeHandle.from(rt), let reply_json,
-          let registry = handle.runtime.hostCallRegistry else { return -1 }
+    guard let handle = RuntimeHandle.from(rt), let reply_json else { return -1 }
+    let registry = handle.runtime.hostCallRegistry
     let len = strlen(reply_json)
     let parsed: JSON? = reply_json.withMemoryRebound(to: UInt8.self, capacity: len) { p in
         try? JSONParser.parse(UnsafeBufferPointer(start: p, count: len))

@@ -16,9 +16,10 @@ public enum JSONParseError: Error, Equatable, Sendable {
 /// position, lone surrogate escapes preserved, raw control characters in
 /// strings rejected, one value per text.
 public struct JSONParser {
-    /// The reference decodes 980 levels and dies at 981 (errata J-BUG-1);
-    /// we accept the same depth and reject deeper input cleanly.
-    public static let maxDepth = 980
+    /// The reference bridge decodes a request whose `params` hold 980
+    /// nested arrays (982 containers in all) and dies one level deeper
+    /// (errata J-BUG-1); we accept the same depth and reject deeper input.
+    public static let maxDepth = 982
     /// Python refuses integer literals with more digits than this.
     public static let maxIntegerDigits = 4300
 

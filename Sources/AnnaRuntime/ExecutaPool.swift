@@ -119,6 +119,7 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
             return a
         }
         for p in all { p.closeStdin() }
+        defer { workers.shutdown() }
         // Terminate in parallel so N stubborn plugins cost 2 s, not 2N s.
         let done = OneShot<Void>()
         let remaining = Atomic<Int>(all.count)

@@ -11,7 +11,8 @@ public final class Runtime: Sendable {
     public let store: WindowStore
     public let keyFile: KeyFile
     let sessions = Mutex<SessionTable>(SessionTable())
-    let hostCalls = Mutex<HostCallRegistry?>(nil)
+    /// Outbound host calls; delegated methods reach it only while a sink is installed.
+    public let hostCallRegistry: HostCallRegistry
     /// Validated manifests by their encoding: sessions of one app share one
     /// ACL object (validation once, and little memory per session).
     let manifests = Mutex<[JStr: ManifestACL]>([:])
@@ -45,6 +46,7 @@ public final class Runtime: Sendable {
         self.config = config
         self.store = WindowStore(options: config.storeOptions, clock: clock)
         self.keyFile = KeyFile(path: KeyFile.resolvePath(configured: config.devKeyPath))
+        self.hostCallRegistry = HostCallRegistry(timeoutMs: config.hostCallTimeoutMs)
         self.jobs = JobTable(store: store)
         self.pool = ExecutaPool(registry: executas, store: store)
         store.jobs = jobs
@@ -58,17 +60,9 @@ public final class Runtime: Sendable {
     /// Installs (or with nil removes) the receiver of outbound host calls.
     /// Without one, delegated methods answer `not_implemented` (D-DELEG-2).
     public func setHostSink(_ sink: HostCallRegistry.Sink?) {
-        let registry = sink.map { HostCallRegistry(timeoutMs: config.hostCallTimeoutMs, sink: $0) }
-        let old = hostCalls.withLock { r -> HostCallRegistry? in
-            let o = r
-            r = registry
-            return o
-        }
-        store.hostCaller = registry
-        old?.failAll(HostError("host_unavailable", "the host call handler was replaced"))
+        store.hostCaller = sink == nil ? nil : hostCallRegistry
+        hostCallRegistry.setSink(sink)
     }
-
-    public var hostCallRegistry: HostCallRegistry? { hostCalls.withLock { $0 } }
 
     // MARK: sessions
 
@@ -161,7 +155,14 @@ extension Runtime {
     /// Stops everything that runs in the background (plugin processes,
     /// job threads) and fails waiting host calls.
     public func shutdown() {
-        hostCallRegistry?.failAll(HostError("host_unavailable", "the runtime is shutting down"))
+        hostCallRegistry.failAll(HostError("host_unavailable", "the runtime is shutting down"))
         pool.shutdown()
+        // The store points at its hooks and they point back at the store:
+        // break the cycle so a freed runtime frees everything.
+        store.executa = nil
+        store.jobs = nil
+        store.web = nil
+        store.hostCaller = nil
+        jobs.setRunner(nil)
     }
 }

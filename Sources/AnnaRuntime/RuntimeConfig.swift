@@ -31,7 +31,6 @@ public struct RuntimeConfig: Sendable {
         do { json = try JSONParser.parse(text) } catch {
             return .failure(Invalid(message: "config is not valid JSON"))
         }
-        if json.isNull { return .success(c) }
         guard case .object(let o) = json else { return .failure(Invalid(message: "config must be a JSON object")) }
         for (k, v) in o.entries {
             switch k.string {

@@ -40,11 +40,12 @@ public final class StdioBridge {
             out.writeLine(line)
         }
         readLoop()
-        // BR-EOF-2: nobody can answer host calls any more; let in-flight
-        // requests finish (they fail fast), then stop.
-        runtime.hostCallRegistry?.failAll(HostError("host_unavailable", "the host closed the bridge's input"))
-        workers.waitIdle(timeoutNanos: 5_000_000_000)
+        // BR-EOF-2: nobody can answer host calls any more, and plugins are
+        // stopped; requests still in flight then fail fast (host_unavailable,
+        // `executa process exited`) and their answers are written before exit.
+        runtime.hostCallRegistry.failAll(HostError("host_unavailable", "the host closed the bridge's input"))
         runtime.shutdown()
+        workers.waitIdle(timeoutNanos: 3_000_000_000)
         return 0
     }
 
@@ -71,8 +72,8 @@ public final class StdioBridge {
         let hasMethod = head.withUnsafeBufferPointer { h in
             JStr(wtf8: Array(h)).contains("\"method\"")
         }
-        if !hasMethod, case .int(let n)? = id, n > 0, let reg = runtime.hostCallRegistry,
-           reg.fail(UInt64(n), HostError("frame_too_large",
+        if !hasMethod, case .int(let n)? = id, n > 0,
+           runtime.hostCallRegistry.fail(UInt64(n), HostError("frame_too_large",
                                         "host response frame is \(size) bytes, exceeds the 16777216-byte stdio frame limit",
                                         JObject(uniqueEntries: [("frame_bytes", .int(size)), ("max_frame_bytes", .int(LineFrontEnd.maxFrameBytes))]))) {
             return
@@ -88,7 +89,8 @@ public final class StdioBridge {
         case .object(let o):
             if !o.contains("method") {
                 // BR-CLS-3: an answer to one of our outbound calls.
-                if let reg = runtime.hostCallRegistry, let id = outboundId(o["id"]), reg.isPending(id) {
+                if let id = outboundId(o["id"]), runtime.hostCallRegistry.isPending(id) {
+                    let reg = runtime.hostCallRegistry
                     reg.reply(id, response: o)
                     return
                 }

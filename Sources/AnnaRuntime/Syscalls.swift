@@ -91,11 +91,14 @@ public enum Sys {
 
     /// `mkdir -p` with the process umask applied (TOK-KEY-3).
     public static func makeDirectories(_ path: String) {
-        var prefix = ""
-        for comp in path.split(separator: "/", omittingEmptySubsequences: false) {
-            prefix += (prefix.isEmpty && path.hasPrefix("/") ? "" : "/") + comp
-            if prefix == "/" || comp.isEmpty { continue }
-            if !exists(prefix) { _ = mkdir(prefix, 0o777) }
+        let bytes = Array(path.utf8)
+        var i = 1
+        while i <= bytes.count {
+            if i == bytes.count || bytes[i] == UInt8(ascii: "/") {
+                let prefix = String(decoding: bytes[0..<i], as: UTF8.self)
+                if !exists(prefix) { _ = mkdir(prefix, 0o777) }
+            }
+            i += 1
         }
     }
 
@@ -150,9 +153,9 @@ extension Sys {
             return .failure(OSError(errno: ENOTDIR, message: "[Errno 20] Not a directory: '\(cwd)'"))
         }
         var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
-        guard anna_sys_pipe_cloexec(&inPipe) == 0 else { return .failure(error("pipe", exe)) }
-        guard anna_sys_pipe_cloexec(&outPipe) == 0 else { close(inPipe[0]); close(inPipe[1]); return .failure(error("pipe", exe)) }
-        guard anna_sys_pipe_cloexec(&errPipe) == 0 else {
+        guard csys_pipe_cloexec(&inPipe) == 0 else { return .failure(error("pipe", exe)) }
+        guard csys_pipe_cloexec(&outPipe) == 0 else { close(inPipe[0]); close(inPipe[1]); return .failure(error("pipe", exe)) }
+        guard csys_pipe_cloexec(&errPipe) == 0 else {
             for fd in inPipe + outPipe { close(fd) }
             return .failure(error("pipe", exe))
         }
@@ -162,7 +165,7 @@ extension Sys {
         posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        anna_sys_spawn_addchdir(&actions, cwd)
+        csys_spawn_addchdir(&actions, cwd)
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }

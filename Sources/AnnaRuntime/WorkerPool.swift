@@ -16,6 +16,7 @@ public final class WorkerPool: @unchecked Sendable {
     private var threads = 0
     private var idle = 0
     private var busy = 0
+    private var stopping = false
     private let maxThreads: Int
     private let name: String
 
@@ -108,10 +109,23 @@ public final class WorkerPool: @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
     }
 
+    /// Lets idle threads exit once the queue is empty (queued work still runs).
+    public func shutdown() {
+        pthread_mutex_lock(&mutex)
+        stopping = true
+        pthread_cond_broadcast(&cond)
+        pthread_mutex_unlock(&mutex)
+    }
+
     private func loop() {
         pthread_mutex_lock(&mutex)
         while true {
             while head >= queue.count {
+                if stopping {
+                    threads -= 1
+                    pthread_mutex_unlock(&mutex)
+                    return
+                }
                 idle += 1
                 pthread_cond_wait(&cond, &mutex)
                 idle -= 1

@@ -4,8 +4,8 @@
 #include <unistd.h>
 #include "anna_sys.h"
 
-int anna_sys_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+int csys_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
-int anna_sys_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
+int csys_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
     return posix_spawn_file_actions_addchdir_np(actions, path);
 }

@@ -40,9 +40,9 @@ import Testing
     }
 
     @Test func limits() throws {
-        let deep = String(repeating: "[", count: 980) + String(repeating: "]", count: 980)
+        let deep = String(repeating: "[", count: 982) + String(repeating: "]", count: 982)
         _ = try JSONParser.parse(deep)
-        let tooDeep = String(repeating: "[", count: 981) + String(repeating: "]", count: 981)
+        let tooDeep = String(repeating: "[", count: 983) + String(repeating: "]", count: 983)
         #expect(throws: JSONParseError.tooDeep) { try JSONParser.parse(tooDeep) }
         let huge = String(repeating: "[", count: 100_000)
         #expect(throws: JSONParseError.tooDeep) { try JSONParser.parse(huge) }

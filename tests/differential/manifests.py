@@ -11,7 +11,7 @@ from typing import Any
 
 from jsonraw import Raw
 
-REAL_APPS_DIR = os.environ.get("ANNA_DIFF_REAL_APPS", "/work/shared/conformance/real-apps")
+REAL_APPS_DIR = os.environ.get("ANNA_DIFF_REAL_APPS", os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "..", "shared", "conformance", "real-apps"))
 
 LIST_NS = ["chat", "artifact", "llm", "fs", "storage", "prefs", "files", "image", "video",
            "music", "audio", "upload", "apps", "web", "mobile"]

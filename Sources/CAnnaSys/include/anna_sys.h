@@ -3,6 +3,6 @@
 #ifndef ANNA_SYS_H
 #define ANNA_SYS_H
 #include <spawn.h>
-int anna_sys_pipe_cloexec(int fds[2]);
-int anna_sys_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+int csys_pipe_cloexec(int fds[2]);
+int csys_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 #endif
