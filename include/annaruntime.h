@@ -18,9 +18,9 @@
  *     {"error": ...} object); there is no thread-local "last error".
  *   - No function aborts the process on bad input: NULL pointers, invalid
  *     UTF-8, malformed JSON, absurd nesting or sizes get a JSON error.
- *   - The library writes to pipes of plugin processes with SIGPIPE ignored
- *     for its own writes (it sets SIGPIPE to SIG_IGN when it starts the first
- *     plugin), so a crashing plugin never kills a plain C host.
+ *   - Writes to plugin pipes block SIGPIPE for the writing thread and consume
+ *     the signal they caused, so a crashing plugin never kills a plain C host;
+ *     the process's signal dispositions are never changed.
  */
 #ifndef ANNARUNTIME_H
 #define ANNARUNTIME_H

@@ -5,20 +5,20 @@ import Testing
 /// Several invokes in flight at once (10 PC-RT-1, PC-SDK-6).
 @Suite struct ConcurrencyTests {
     @Test func overlappingInvokesRunTogether() async throws {
+        // Eight invokes that each wait until all eight are running: they can
+        // only all succeed if they are in flight together (no wall-clock bound,
+        // so a slow machine cannot fail it).
         let h = try PluginHarness(basePlugin())
-        let clock = ContinuousClock()
-        let start = clock.now
         for i in 1...8 {
-            h.send(#"{"jsonrpc":"2.0","id":\#(i),"method":"invoke","params":{"tool":"sleep","arguments":{"ms":300}}}"#)
+            h.send(#"{"jsonrpc":"2.0","id":\#(i),"method":"invoke","params":{"tool":"barrier","arguments":{"n":8}}}"#)
         }
         var ids = Set<String>()
         for _ in 1...8 {
-            let r = try await h.nextJSON()
+            let r = try await h.nextJSON(timeout: .seconds(30))
             ids.insert(text(r["id"] ?? .null))
-            #expect(text(r["result"] ?? .null) == #"{"success": true, "data": {"slept_ms": 300}}"#)
+            #expect(text(r["result"] ?? .null) == #"{"success": true, "data": {"met": true}}"#)
         }
         #expect(ids == Set((1...8).map(String.init)))
-        #expect(clock.now - start < .milliseconds(1500))
         await h.finish()
     }
 

