@@ -1,5 +1,8 @@
 import AnnaJSON
 import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Local dev window tokens (06-tokens.md): `b64url(body).b64url(HMAC-SHA256(key, body))`
 /// where body is the compact, key-sorted, ASCII-escaped JSON payload.
@@ -72,19 +75,27 @@ public enum DevToken {
     }
 
     public static func verify(_ token: JSON, signer: Signer, nowSeconds: Int64) -> Result<JObject, VerifyError> {
-        guard case .string(let s) = token, s.contains(".") else { return .failure(VerifyError(message: "malformed token")) }
-        let text = s.string
-        guard let dot = text.utf8.firstIndex(of: UInt8(ascii: ".")) else { return .failure(VerifyError(message: "malformed token")) }
-        let bodyPart = Array(text.utf8[..<dot])
-        let sigPart = Array(text.utf8[text.utf8.index(after: dot)...])
-        if s.hasLoneSurrogate || text.utf8.contains(where: { $0 >= 0x80 }) {
-            return .failure(VerifyError(message: "base64 decode failed: string argument should contain only ASCII characters"))
+        guard case .string(let s) = token else { return .failure(VerifyError(message: "malformed token")) }
+        // One pass over the token's bytes: split at the first '.', decode both halves.
+        let decoded: Result<([UInt8], [UInt8]), VerifyError> = s.withBytes { b in
+            guard let base = b.baseAddress, let dotPtr = memchr(base, 0x2E, b.count) else {
+                return .failure(VerifyError(message: "malformed token"))
+            }
+            if s.hasLoneSurrogate || b.contains(where: { $0 >= 0x80 }) {
+                return .failure(VerifyError(message: "base64 decode failed: string argument should contain only ASCII characters"))
+            }
+            let dot = UnsafeRawPointer(dotPtr) - UnsafeRawPointer(base)
+            switch (Base64URL.decodeLenient(UnsafeBufferPointer(rebasing: b[0..<dot])),
+                    Base64URL.decodeLenient(UnsafeBufferPointer(rebasing: b[(dot + 1)...]))) {
+            case (.success(let body), .success(let sig)): return .success((body, sig))
+            case (.failure(let e), _), (_, .failure(let e)):
+                return .failure(VerifyError(message: "base64 decode failed: \(e.message)"))
+            }
         }
         let body: [UInt8], sig: [UInt8]
-        switch (Base64URL.decodeLenient(bodyPart), Base64URL.decodeLenient(sigPart)) {
-        case (.success(let b), .success(let g)): body = b; sig = g
-        case (.failure(let e), _), (_, .failure(let e)):
-            return .failure(VerifyError(message: "base64 decode failed: \(e.message)"))
+        switch decoded {
+        case .success(let (b, g)): body = b; sig = g
+        case .failure(let e): return .failure(e)
         }
         let expected = signer.mac(body)
         guard constantTimeEqual(sig, expected) else { return .failure(VerifyError(message: "bad signature")) }
@@ -144,14 +155,19 @@ public enum Base64URL {
     /// `-_` to `+/`, then binascii's non-strict decoder: skip characters
     /// outside the alphabet, stop at a complete pad sequence.
     public static func decodeLenient(_ input: [UInt8]) -> Result<[UInt8], DecodeError> {
-        var chars = input
-        let padCount = (4 - chars.count % 4) % 4
-        chars.append(contentsOf: repeatElement(UInt8(ascii: "="), count: padCount))
+        input.withUnsafeBufferPointer { decodeLenient($0) }
+    }
+
+    public static func decodeLenient(_ input: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], DecodeError> {
+        let padCount = (4 - input.count % 4) % 4
+        let total = input.count + padCount
         var out = [UInt8]()
+        out.reserveCapacity(total / 4 * 3)
         var quadPos = 0
         var left: UInt32 = 0
         var pads = 0
-        for c in chars {
+        for i in 0..<total {
+            let c = i < input.count ? input[i] : UInt8(ascii: "=")
             if c == UInt8(ascii: "=") {
                 if quadPos >= 2 {
                     pads += 1

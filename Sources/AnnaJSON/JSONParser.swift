@@ -71,6 +71,10 @@ public struct JSONParser {
         // Fast path for ASCII, which is what almost every request is.
         var i = 0
         let n = buf.count
+        if let base = buf.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= n && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080808080808080 == 0 { i += 8 }
+        }
         while i < n && buf[i] < 0x80 { i += 1 }
         if i == n { return true }
         return String(validating: UnsafeBufferPointer(rebasing: buf[i...]), as: UTF8.self) != nil
@@ -253,7 +257,18 @@ public struct JSONParser {
     mutating func parseString() throws(JSONParseError) -> JStr {
         pos += 1   // opening quote
         let start = pos
-        // Fast path: no escapes.
+        // Fast path: no escapes. Skip 8 plain bytes at a time first.
+        let raw = UnsafeRawPointer(base)
+        while pos + 8 <= end {
+            let w = raw.loadUnaligned(fromByteOffset: pos, as: UInt64.self)
+            let ones: UInt64 = 0x0101010101010101, highs: UInt64 = 0x8080808080808080
+            let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+            let special = ((w &- ones &* 0x20) & ~w) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+            // Any control byte, quote or backslash in the word (exact for
+            // "any"; a false alarm only falls back to the byte loop).
+            if special & highs != 0 { break }
+            pos += 8
+        }
         while pos < end {
             let c = base[pos]
             if c == UInt8(ascii: "\"") {

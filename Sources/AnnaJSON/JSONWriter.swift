@@ -94,6 +94,21 @@ public enum JSONWriter {
     }
 
     @inline(__always)
+    static func loadWord(_ buf: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt64 {
+        UnsafeRawPointer(buf.baseAddress!).loadUnaligned(fromByteOffset: i, as: UInt64.self)
+    }
+
+    /// True if any byte of `w` is < 0x20, `"`, `\`, 0x7F or >= 0x80 (SWAR).
+    @inline(__always)
+    static func needsEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101010101010101, highs: UInt64 = 0x8080808080808080
+        @inline(__always) func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let below20 = (w &- ones &* 0x20) & ~w & highs
+        return below20 != 0 || w & highs != 0 || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5C))
+            || hasZero(w ^ (ones &* 0x7F))
+    }
+
+    @inline(__always)
     static func appendU(_ v: UInt32, into out: inout ByteBuffer) {
         out.append(UInt8(ascii: "\\"))
         out.append(UInt8(ascii: "u"))
@@ -114,6 +129,12 @@ public enum JSONWriter {
             var i = 0
             var runStart = 0
             while i < n {
+                // Skip 8 plain bytes at a time (no control, quote, backslash,
+                // DEL or non-ASCII byte): the usual case for keys and values.
+                if i + 8 <= n && asciiOnly && !needsEscape(loadWord(buf, i)) {
+                    i += 8
+                    continue
+                }
                 let c = buf[i]
                 if c >= 0x20 && c != 0x22 && c != 0x5C && c < 0x7F {
                     i += 1

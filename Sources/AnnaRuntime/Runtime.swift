@@ -22,8 +22,12 @@ public final class Runtime: Sendable {
 
     /// `sess-<n>` handles (n from 1, never reused: BR-M-CREATE-3), keyed by n.
     struct SessionTable {
-        var byId: [Int: DispatcherSession] = [:]
-        var next = 1
+        /// Slot n-1 holds `sess-n`; closed sessions leave nil (8 bytes each).
+        var slots: [DispatcherSession?] = []
+        var open = 0
+        var next: Int { slots.count + 1 }
+
+        subscript(n: Int) -> DispatcherSession? { n >= 1 && n <= slots.count ? slots[n - 1] : nil }
     }
 
     /// The n of a well-formed `sess-<n>`; nil for anything else.
@@ -68,10 +72,10 @@ public final class Runtime: Sendable {
 
     public func session(_ id: JStr) -> DispatcherSession? {
         guard let n = Runtime.sessionNumber(id) else { return nil }
-        return sessions.withLock { $0.byId[n] }
+        return sessions.withLock { $0[n] }
     }
 
-    public var openSessionCount: Int { sessions.withLock { $0.byId.count } }
+    public var openSessionCount: Int { sessions.withLock { $0.open } }
 
     /// Mints a window token for a session (BR-M-CREATE-3).
     func mintToken(_ s: DispatcherSession) -> Result<String, Sys.OSError> {
@@ -107,10 +111,9 @@ public final class Runtime: Sendable {
                                   entryPayload: entry, runtimeState: state, appSlug: appSlug, now: store.clock.now())
         let session = DispatcherSession(store: store, window: window, acl: acl)
         let id: JStr = sessions.withLock { t in
-            let n = t.next
-            t.next += 1
-            t.byId[n] = session
-            return JStr("sess-\(n)")
+            t.slots.append(session)
+            t.open += 1
+            return JStr("sess-\(t.slots.count)")
         }
         return .success((id, session))
     }
@@ -136,9 +139,13 @@ public final class Runtime: Sendable {
     /// forever (SS-6); here nothing references it after this, so it is freed.
     func closeSession(_ id: JStr) {
         guard let n = Runtime.sessionNumber(id) else { return }
-        if let s = sessions.withLock({ $0.byId.removeValue(forKey: n) }) {
-            jobs.closeWindow(s.window.windowUuid)
+        let closed: DispatcherSession? = sessions.withLock { t in
+            guard let s = t[n] else { return nil }
+            t.slots[n - 1] = nil
+            t.open -= 1
+            return s
         }
+        if let closed { jobs.closeWindow(closed.window.windowUuid) }
     }
 }
 
