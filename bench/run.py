@@ -25,8 +25,11 @@ MANIFEST = {"schema": 1, "required_executas": [{"tool_id": "tool-anna-example"}]
                    "host_api": {"storage": ["*"]}}}
 
 
-def row(name, ours, ref, unit="µs", target=None):
-    ratio = f"{ref / ours:7.1f}x" if ours and ref else "      -"
+def row(name, ours, ref, unit="µs", target=None, higher_is_better=False):
+    if ours and ref:
+        ratio = f"{(ours / ref if higher_is_better else ref / ours):7.1f}x"
+    else:
+        ratio = "      -"
     t = f"  (target {target})" if target else ""
     ref_s = f"{ref:10.2f}" if ref is not None else "         -"
     print(f"  {name:<34} {ours:10.2f} {ref_s} {unit:<6} {ratio}{t}")
@@ -178,10 +181,10 @@ def bridge_section(quick, env):
     o, r = results["ours"], results["ref"]
     header("2. stdio bridge (anna-bridge vs python -m anna_app_runtime_local.bridge)")
     row("CPU per storage.get request", o["cpu"], r["cpu"], "µs", "≤ 10")
-    row("throughput, 64 in flight", o["rps"] / 1000, r["rps"] / 1000, "k/s", "≥ 100k/s")
-    print(f"  {'  (speedup for throughput = ours/ref)':<34} {o['rps'] / r['rps']:>10.1f}x")
+    row("throughput, 64 in flight", o["rps"] / 1000, r["rps"] / 1000, "k/s", "≥ 100k/s", higher_is_better=True)
     row("start to _ready (median)", o["start"], r["start"], "ms", "≤ 10")
     row("memory per open session", o["session"], r["session"], "bytes", "≤ 1 KB")
+    print("  (CPU per request comes from /proc tick counts: 10 ms resolution over the whole run)")
 
 
 # -- 3. plugins ---------------------------------------------------------------------------
@@ -211,8 +214,7 @@ def plugin_section(quick, env):
     o, r = res["ours"], res["ref"]
     row("runtime CPU per warm tools.invoke", o["cpu"], r["cpu"], "µs", "≤ 30 beyond the plugin")
     row("latency, one at a time", o["lat"], r["lat"], "µs")
-    row("throughput, 16 in flight", o["rps16"] / 1000, r["rps16"] / 1000, "k/s", "≥ 3x the reference")
-    print(f"  {'  (speedup for throughput = ours/ref)':<34} {o['rps16'] / r['rps16']:>10.1f}x")
+    row("throughput, 16 in flight", o["rps16"] / 1000, r["rps16"] / 1000, "k/s", "≥ 3x the reference", higher_is_better=True)
     row("runtime CPU, invoke + reverse set/get", o["rt_cpu"], r["rt_cpu"], "µs")
 
 

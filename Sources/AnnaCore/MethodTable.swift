@@ -1,4 +1,7 @@
 import AnnaJSON
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The 87 `(namespace, method)` pairs of the dispatcher (04 §5), in the
 /// reference's table order. Nothing else exists (D-TABLE-1).
@@ -66,11 +69,27 @@ public enum HostMethod: Int, CaseIterable, Sendable {
     /// Open-addressing table over FNV-1a of `ns \0 method`: the lookup runs
     /// on every call, and this avoids two SipHash dictionary probes.
     static let tableBits = 9
-    static let names8: [(ns: [UInt8], method: [UInt8])] = names.map { (Array($0.0.utf8), Array($0.1.utf8)) }
+    /// `ns \0 method` of every method, flat and never freed: comparing
+    /// against it copies nothing.
+    /// Per method: (ns offset, ns length, method offset, method length).
+    nonisolated(unsafe) static let flatNames: (bytes: UnsafeMutablePointer<UInt8>, spans: UnsafeMutablePointer<(Int, Int, Int, Int)>) = {
+        let total = names.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count }
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: total)
+        let spans = UnsafeMutablePointer<(Int, Int, Int, Int)>.allocate(capacity: names.count)
+        var off = 0
+        for (i, (ns, m)) in names.enumerated() {
+            let nsOff = off
+            for b in ns.utf8 { bytes[off] = b; off += 1 }
+            let mOff = off
+            for b in m.utf8 { bytes[off] = b; off += 1 }
+            spans[i] = (nsOff, ns.utf8.count, mOff, m.utf8.count)
+        }
+        return (bytes, spans)
+    }()
     static let table: [Int16] = {
         var t = [Int16](repeating: -1, count: 1 << tableBits)
         for m in HostMethod.allCases {
-            var slot = Int(fnv(names8[m.rawValue].ns, names8[m.rawValue].method) & UInt64((1 << tableBits) - 1))
+            var slot = Int(fnv(Array(m.namespace.utf8), Array(m.name.utf8)) & UInt64((1 << tableBits) - 1))
             while t[slot] >= 0 { slot = (slot + 1) & ((1 << tableBits) - 1) }
             t[slot] = Int16(m.rawValue)
         }
@@ -94,8 +113,11 @@ public enum HostMethod: Int, CaseIterable, Sendable {
                 while true {
                     let idx = Int(table[slot])
                     if idx < 0 { return nil }
-                    let n = names8[idx]
-                    if n.ns.elementsEqual(a) && n.method.elementsEqual(b) { return HostMethod(rawValue: idx) }
+                    let (no, nl, mo, ml) = flatNames.spans[idx]
+                    if nl == a.count && ml == b.count, let pa = a.baseAddress, let pb = b.baseAddress,
+                       memcmp(flatNames.bytes + no, pa, nl) == 0 && memcmp(flatNames.bytes + mo, pb, ml) == 0 {
+                        return HostMethod(rawValue: idx)
+                    }
                     slot = (slot + 1) & mask
                 }
             }

@@ -154,7 +154,7 @@ public struct JStr: Sendable {
     public func equals(_ ascii: StaticString) -> Bool {
         if isWTF8 || storage.utf8.count != ascii.utf8CodeUnitCount { return false }
         return withBytes { a in
-            a.count == ascii.utf8CodeUnitCount && (a.count == 0 || memcmpBytes(a.baseAddress!, ascii.utf8Start, a.count) == 0)
+            a.count == ascii.utf8CodeUnitCount && (a.count == 0 || bytesEqual(a.baseAddress!, ascii.utf8Start, a.count))
         }
     }
 
@@ -184,6 +184,24 @@ public struct JStr: Sendable {
 @usableFromInline @inline(__always)
 func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
     memcmp(a, b, n)
+}
+
+/// Equality of two short byte runs without a libc call: keys and method
+/// names are compared on every request, and nearly all are under 24 bytes.
+@usableFromInline @inline(__always)
+func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    if n > 32 { return memcmp(a, b, n) == 0 }
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    var i = 0
+    while i + 8 <= n {
+        if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+        i += 8
+    }
+    while i < n {
+        if a[i] != b[i] { return false }
+        i += 1
+    }
+    return true
 }
 
 /// Decodes one code point from (W)UTF-8 known to be well formed.
@@ -228,7 +246,7 @@ extension JStr: Hashable {
         if a.isWTF8 != b.isWTF8 || a.storage.utf8.count != b.storage.utf8.count { return false }
         return a.withBytes { x in
             b.withBytes { y in
-                x.count == y.count && (x.count == 0 || memcmpBytes(x.baseAddress!, y.baseAddress!, x.count) == 0)
+                x.count == y.count && (x.count == 0 || bytesEqual(x.baseAddress!, y.baseAddress!, x.count))
             }
         }
     }

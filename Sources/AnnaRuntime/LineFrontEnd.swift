@@ -125,6 +125,15 @@ extension Runtime {
             LineFrontEnd.writeOversized(id: LineFrontEnd.frameId(head), size: line.count, into: &out)
             return
         }
+        // The common `session.call` envelope, scanned without building it
+        // (see `FastEnvelope`); anything else, errors included, takes the
+        // general path below, which answers identically.
+        var e = FastEnvelope()
+        if line.first == UInt8(ascii: "{"), JSONParser.isValidUTF8(line), FastEnvelope.scan(line, into: &e),
+           let s = session(e.sessionId) {
+            writeCall(s, ns: .string(e.ns), method: .string(e.method), args: e.args, id: e.id, into: &out)
+            return
+        }
         switch LineFrontEnd.parse(line, into: &out) {
         case .empty, .answered: return
         case .object(let req): handle(request: req, into: &out)

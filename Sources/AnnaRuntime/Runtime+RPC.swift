@@ -69,18 +69,7 @@ extension Runtime {
             let p = params.object ?? JObject()   // lookupSession proved params is an object
             guard let ns = p["ns"] else { throw .missingParam("ns") }
             guard let method = p["method"] else { throw .missingParam("method") }
-            let result = s.call(ns: ns, method: method, args: p["args"] ?? .null)
-            RPCWriter.result(id: id, into: &out) { buf in
-                switch result {
-                case .success(let r):
-                    buf.append("{\"ok\": true, \"result\": ")
-                    JSONWriter.writeObject(r, style: .pyDefault, into: &buf)
-                case .failure(let e):
-                    buf.append("{\"ok\": false, \"error\": ")
-                    JSONWriter.write(e.json, style: .pyDefault, into: &buf)
-                }
-                buf.append(UInt8(ascii: "}"))
-            }
+            writeCall(s, ns: ns, method: method, args: p["args"] ?? .null, id: id, into: &out)
 
         case .sessionCreate:
             let p = try getObject(params)
@@ -130,6 +119,22 @@ extension Runtime {
                 JSONWriter.write(.array(registered), style: .pyDefault, into: &buf)
                 buf.append(UInt8(ascii: "}"))
             }
+        }
+    }
+
+    /// BR-M-CALL-2/3: `{"ok": true, "result": …}` or `{"ok": false, "error": …}`.
+    func writeCall(_ s: DispatcherSession, ns: JSON, method: JSON, args: JSON, id: JSON, into out: inout ByteBuffer) {
+        let result = s.call(ns: ns, method: method, args: args)
+        RPCWriter.result(id: id, into: &out) { buf in
+            switch result {
+            case .success(let r):
+                buf.append("{\"ok\": true, \"result\": ")
+                JSONWriter.writeObject(r, style: .pyDefault, into: &buf)
+            case .failure(let e):
+                buf.append("{\"ok\": false, \"error\": ")
+                JSONWriter.write(e.json, style: .pyDefault, into: &buf)
+            }
+            buf.append(UInt8(ascii: "}"))
         }
     }
 

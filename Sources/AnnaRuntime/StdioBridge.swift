@@ -83,6 +83,23 @@ public final class StdioBridge {
     }
 
     func process(_ bytes: UnsafeBufferPointer<UInt8>, batch: inout ByteBuffer) {
+        var e = FastEnvelope()
+        if bytes.first == UInt8(ascii: "{"), JSONParser.isValidUTF8(bytes), FastEnvelope.scan(bytes, into: &e),
+           let s = runtime.session(e.sessionId) {
+            if HostMethod.find(ns: e.ns, method: e.method)?.mayBlock ?? false {
+                let rt = runtime, out = output, env = e
+                workers.submit {
+                    var resp = ByteBuffer(capacity: 256)
+                    rt.writeCall(s, ns: .string(env.ns), method: .string(env.method), args: env.args, id: env.id, into: &resp)
+                    resp.append(UInt8(ascii: "\n"))
+                    out.writeLine(resp)
+                }
+            } else {
+                runtime.writeCall(s, ns: .string(e.ns), method: .string(e.method), args: e.args, id: e.id, into: &batch)
+                batch.append(UInt8(ascii: "\n"))
+            }
+            return
+        }
         switch LineFrontEnd.parse(bytes, into: &batch) {
         case .empty: return
         case .answered: batch.append(UInt8(ascii: "\n")); return

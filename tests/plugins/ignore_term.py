@@ -19,6 +19,4 @@ for line in sys.stdin.buffer:
         out = {"jsonrpc": "2.0", "id": msg.get("id"), "result": {"success": True, "data": {"pid": os.getpid()}}}
         sys.stdout.write(json.dumps(out) + "\n")
         sys.stdout.flush()
-sys.stderr.write(f"ignore_term: pid {os.getpid()} saw stdin EOF, staying alive\n")
-sys.stderr.flush()
 threading.Event().wait()

@@ -408,10 +408,10 @@ def tool_exit_after(rid, a, ctx, raw_line):
 
 def tool_close_stdout(rid, a, ctx, raw_line):
     global _out_closed
+    err_line(f"closing stdout (pid {os.getpid()})")
     with _out_lock:
         _out_closed = True
         os.close(1)
-    err_line(f"stdout closed by pid {os.getpid()}")
     threading.Event().wait()
 
 

@@ -87,8 +87,10 @@ class BridgeDied(AssertionError):
 
 class Bridge:
     def __init__(self, argv: list[str], env: dict, cwd: str,
-                 node: Callable[[str, Any], Any] = default_node, name: str = "bridge") -> None:
+                 node: Callable[[str, Any], Any] = default_node, name: str = "bridge",
+                 id_prefix: Optional[str] = None) -> None:
         self.name = name
+        self.id_prefix = name if id_prefix is None else id_prefix
         self.node = node
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env, cwd=cwd, bufsize=0)
@@ -192,7 +194,7 @@ class Bridge:
     def send(self, method: str, params: Any = None, *, rid: Any = None) -> str:
         if rid is None:
             self.next_id += 1
-            rid = f"{self.name}-{self.next_id}"
+            rid = f"{self.id_prefix}-{self.next_id}" if self.id_prefix else self.next_id
         req = {"jsonrpc": "2.0", "id": rid, "method": method}
         if params is not None:
             req["params"] = params
