@@ -158,42 +158,50 @@ public enum Base64URL {
         input.withUnsafeBufferPointer { decodeLenient($0) }
     }
 
+    /// Value of each byte in the url-safe and standard alphabets; 255 = skip.
+    static let decodeTable: [UInt8] = {
+        var t = [UInt8](repeating: 255, count: 256)
+        for (i, c) in alphabet.enumerated() { t[Int(c)] = UInt8(i) }
+        t[Int(UInt8(ascii: "+"))] = 62
+        t[Int(UInt8(ascii: "/"))] = 63
+        return t
+    }()
+
     public static func decodeLenient(_ input: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], DecodeError> {
         let padCount = (4 - input.count % 4) % 4
         let total = input.count + padCount
-        var out = [UInt8]()
-        out.reserveCapacity(total / 4 * 3)
         var quadPos = 0
         var left: UInt32 = 0
         var pads = 0
-        for i in 0..<total {
-            let c = i < input.count ? input[i] : UInt8(ascii: "=")
-            if c == UInt8(ascii: "=") {
-                if quadPos >= 2 {
-                    pads += 1
-                    if quadPos + pads >= 4 { return .success(out) }
+        var written = 0
+        var stopped = false
+        let out = [UInt8](unsafeUninitializedCapacity: total / 4 * 3 + 3) { buf, count in
+            decodeTable.withUnsafeBufferPointer { table in
+                for i in 0..<total {
+                    let c = i < input.count ? input[i] : UInt8(ascii: "=")
+                    if c == UInt8(ascii: "=") {
+                        if quadPos >= 2 {
+                            pads += 1
+                            if quadPos + pads >= 4 { stopped = true; break }
+                        }
+                        continue
+                    }
+                    let v = UInt32(table[Int(c)])
+                    if v == 255 { continue }   // outside the alphabet: skipped, as binascii does
+                    pads = 0
+                    switch quadPos {
+                    case 0: quadPos = 1; left = v
+                    case 1: quadPos = 2; buf[written] = UInt8((left << 2 | v >> 4) & 0xFF); written += 1; left = v & 0x0F
+                    case 2: quadPos = 3; buf[written] = UInt8((left << 4 | v >> 2) & 0xFF); written += 1; left = v & 0x03
+                    default: quadPos = 0; buf[written] = UInt8((left << 6 | v) & 0xFF); written += 1; left = 0
+                    }
                 }
-                continue
             }
-            let v: UInt32
-            switch c {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = UInt32(c - 65)
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = UInt32(c - 97 + 26)
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = UInt32(c - 48 + 52)
-            case UInt8(ascii: "-"), UInt8(ascii: "+"): v = 62
-            case UInt8(ascii: "_"), UInt8(ascii: "/"): v = 63
-            default: continue
-            }
-            pads = 0
-            switch quadPos {
-            case 0: quadPos = 1; left = v
-            case 1: quadPos = 2; out.append(UInt8((left << 2 | v >> 4) & 0xFF)); left = v & 0x0F
-            case 2: quadPos = 3; out.append(UInt8((left << 4 | v >> 2) & 0xFF)); left = v & 0x03
-            default: quadPos = 0; out.append(UInt8((left << 6 | v) & 0xFF)); left = 0
-            }
+            count = written
         }
+        if stopped { return .success(out) }
         if quadPos == 1 {
-            return .failure(DecodeError(message: "Invalid base64-encoded string: number of data characters (\(out.count / 3 * 4 + 1)) cannot be 1 more than a multiple of 4"))
+            return .failure(DecodeError(message: "Invalid base64-encoded string: number of data characters (\(written / 3 * 4 + 1)) cannot be 1 more than a multiple of 4"))
         }
         if quadPos != 0 { return .failure(DecodeError(message: "Incorrect padding")) }
         return .success(out)

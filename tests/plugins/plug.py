@@ -50,7 +50,8 @@ Tools (``params.tool``; ``a`` = ``params.arguments``):
 ``stderr``                writes ``a.lines`` to stderr (each with ``\\n``), ``a.tail`` without
                           a newline, ``a.hex`` raw byte lines, then answers success
 ``exit_after``            answers success, then exits 0
-``close_stdout``          closes its stdout and keeps running (until killed)
+``close_stdout``          closes its stdout and keeps running (until killed; ``a.ignore_term``:
+                          ignores SIGTERM first, so only SIGKILL stops it)
 ========================  =================================================================
 """
 
@@ -58,6 +59,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -66,6 +68,7 @@ TOOL_ID = os.environ.get("PLUG_TOOL_ID", "tool-test-plug")
 
 _out_lock = threading.Lock()
 _out_closed = False
+_stay_alive = threading.Event()
 
 
 def write_raw(data: bytes) -> None:
@@ -408,6 +411,8 @@ def tool_exit_after(rid, a, ctx, raw_line):
 
 def tool_close_stdout(rid, a, ctx, raw_line):
     global _out_closed
+    if a.get("ignore_term"):
+        _stay_alive.set()  # SIGTERM is ignored (see _on_sigterm) and stdin EOF too
     err_line(f"closing stdout (pid {os.getpid()})")
     with _out_lock:
         _out_closed = True
@@ -457,11 +462,22 @@ def handle_request(msg: dict, raw_line: bytes) -> None:
         respond(rid, error={"code": -32603, "message": f"plugin error: {e!r}"})
 
 
+def _on_sigterm(signum, frame) -> None:
+    """Default SIGTERM behaviour, unless a ``close_stdout`` call asked to ignore it."""
+    if _stay_alive.is_set():
+        return
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _on_sigterm)
     stdin = sys.stdin.buffer
     while True:
         line = stdin.readline()
         if not line:
+            if _stay_alive.is_set():
+                threading.Event().wait()
             os._exit(0)  # stdin EOF: exit promptly (PC-WIRE-4)
         try:
             msg = json.loads(line)

@@ -214,6 +214,13 @@ class Bridge:
     def wait(self, key: str, timeout: float = 30.0) -> Any:
         return json.loads(self.raw(key, timeout))
 
+    def wait_result(self, key: str, timeout: float = 60.0) -> Any:
+        """The ``result`` of the response to ``key`` (asserts no JSON-RPC error)."""
+        resp = self.wait(key, timeout)
+        if "error" in resp:
+            raise AssertionError(f"request {key} failed: {resp}")
+        return resp["result"]
+
     def call(self, method: str, params: Any = None, timeout: float = 30.0) -> Any:
         """The response's ``result`` (asserts there is no JSON-RPC error)."""
         resp = self.wait(self.send(method, params), timeout)
