@@ -54,9 +54,10 @@ let package = Package(
         .target(name: "AnnaExecuta", dependencies: ["AnnaJSON"]),
         .executableTarget(name: "anna-example-executa", dependencies: ["AnnaExecuta"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
-        .testTarget(name: "AnnaJSONTests", dependencies: ["AnnaJSON"]),
-        .testTarget(name: "AnnaCoreTests", dependencies: ["AnnaCore"]),
-        .testTarget(name: "AnnaRuntimeTests", dependencies: ["AnnaRuntime"]),
+        .target(name: "AnnaTestSupport", dependencies: ["AnnaJSON"], path: "Tests/AnnaTestSupport"),
+        .testTarget(name: "AnnaJSONTests", dependencies: ["AnnaJSON", "AnnaTestSupport"]),
+        .testTarget(name: "AnnaCoreTests", dependencies: ["AnnaCore", "AnnaTestSupport"]),
+        .testTarget(name: "AnnaRuntimeTests", dependencies: ["AnnaRuntime", "AnnaTestSupport"]),
         .testTarget(name: "AnnaExecutaTests", dependencies: ["AnnaExecuta"]),
     ],
     swiftLanguageModes: [.v5]

@@ -90,8 +90,11 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
                 let p = PluginProcess(toolId: toolId, child: child,
                                       onRequest: { [weak self] proc, req in self?.received(req, from: proc) },
                                       onExit: { [weak self] proc in self?.forget(proc) })
+                guard p.start() else {
+                    p.terminate()
+                    return .failure(.os("[Errno 11] Resource temporarily unavailable: cannot start a reader thread"))
+                }
                 live.withLock { $0[toolId] = p }
-                p.start()
                 return .success(p)
             }
         }
@@ -125,10 +128,11 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
         let remaining = Atomic<Int>(all.count)
         if all.isEmpty { return }
         for p in all {
-            Sys.startThread {
+            let finish: @Sendable () -> Void = {
                 p.terminate()
                 if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { done.fulfill(()) }
             }
+            if !Sys.startThread(finish) { finish() }
         }
         _ = done.wait(timeoutNanos: 5_000_000_000)
     }

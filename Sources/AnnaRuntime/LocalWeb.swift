@@ -34,7 +34,8 @@ public final class LocalWeb: WebBackend, Sendable {
         let slots = urls.map { _ in OneShot<JObject>() }
         for (i, u) in urls.enumerated().dropFirst() {
             let slot = slots[i]
-            Sys.startThread(stackSize: 1 << 20) { slot.fulfill(fetcher.page(u, maxChars: maxChars, timeoutMs: timeoutMs)) }
+            let work: @Sendable () -> Void = { slot.fulfill(fetcher.page(u, maxChars: maxChars, timeoutMs: timeoutMs)) }
+            if !Sys.startThread(stackSize: 1 << 20, work) { work() }
         }
         if let first = urls.first, let slot = slots.first {
             slot.fulfill(fetcher.page(first, maxChars: maxChars, timeoutMs: timeoutMs))

@@ -47,9 +47,15 @@ final class PluginProcess: Sendable {
         self.onExit = onExit
     }
 
-    func start() {
-        Sys.startThread(stackSize: 8 << 20) { [self] in readStdout() }
-        Sys.startThread(stackSize: 256 << 10) { [self] in pumpStderr() }
+    /// Starts the stdout reader and the stderr pump; false if the OS refused
+    /// a thread (the caller then stops the process).
+    func start() -> Bool {
+        guard Sys.startThread(stackSize: 8 << 20, { [self] in readStdout() }) else { return false }
+        if !Sys.startThread(stackSize: 256 << 10, { [self] in pumpStderr() }) {
+            // Without a pump a chatty plugin would block on a full stderr pipe.
+            Sys.closeFD(child.stderr)
+        }
+        return true
     }
 
     var isAlive: Bool { state.withLock { $0.alive } }

@@ -5,24 +5,27 @@ import AnnaJSON
 /// prints them (BR-REQ-2, BR-JSON-1): PY-DEFAULT encoding, keys
 /// `jsonrpc, id, result|error`, `data` only when non-empty.
 public enum RPCWriter {
-    public static func result(id: JSON, into out: inout ByteBuffer, _ body: (inout ByteBuffer) -> Void) {
+    public static func result(id: JSON, style: JSONStyle = .pyDefault, into out: inout ByteBuffer, _ body: (inout ByteBuffer) -> Void) {
         out.append("{\"jsonrpc\": \"2.0\", \"id\": ")
-        JSONWriter.write(id, style: .pyDefault, into: &out)
+        JSONWriter.write(id, style: style, into: &out)
         out.append(", \"result\": ")
         body(&out)
         out.append(UInt8(ascii: "}"))
     }
 
-    public static func error(id: JSON, code: Int, message: JStr, data: JObject? = nil, into out: inout ByteBuffer) {
+    /// `style` is PY-DEFAULT for the bridge's stdout; plugin-bound answers
+    /// use PY-UNESCAPED (EX-REV-5).
+    public static func error(id: JSON, code: Int, message: JStr, data: JObject? = nil,
+                             style: JSONStyle = .pyDefault, into out: inout ByteBuffer) {
         out.append("{\"jsonrpc\": \"2.0\", \"id\": ")
-        JSONWriter.write(id, style: .pyDefault, into: &out)
+        JSONWriter.write(id, style: style, into: &out)
         out.append(", \"error\": {\"code\": ")
         out.appendDecimal(code)
         out.append(", \"message\": ")
-        JSONWriter.writeString(message, asciiOnly: true, into: &out)
+        JSONWriter.writeString(message, asciiOnly: style.asciiOnly, into: &out)
         if let data, !data.isEmpty {
             out.append(", \"data\": ")
-            JSONWriter.writeObject(data, style: .pyDefault, into: &out)
+            JSONWriter.writeObject(data, style: style, into: &out)
         }
         out.append("}}")
     }

@@ -61,24 +61,13 @@ struct ReverseRouter {
             outcome = .failure(error)
         }
         var out = ByteBuffer(capacity: 256)
-        out.append("{\"jsonrpc\": \"2.0\", \"id\": ")
-        JSONWriter.write(id, style: .pyUnescaped, into: &out)
         switch outcome {
         case .success(let r):
-            out.append(", \"result\": ")
-            JSONWriter.writeObject(r, style: .pyUnescaped, into: &out)
+            RPCWriter.result(id: id, style: .pyUnescaped, into: &out) { JSONWriter.writeObject(r, style: .pyUnescaped, into: &$0) }
         case .failure(let e):
-            out.append(", \"error\": {\"code\": ")
-            out.appendDecimal(e.code)
-            out.append(", \"message\": ")
-            JSONWriter.writeString(e.message, asciiOnly: false, into: &out)
-            if let d = e.data {
-                out.append(", \"data\": ")
-                JSONWriter.writeObject(d, style: .pyUnescaped, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+            RPCWriter.error(id: id, code: e.code, message: e.message, data: e.data, style: .pyUnescaped, into: &out)
         }
-        out.append("}\n")
+        out.append(UInt8(ascii: "\n"))
         p.write(out)   // EX-REV-5: failures only logged
     }
 

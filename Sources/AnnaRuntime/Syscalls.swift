@@ -237,8 +237,10 @@ extension Sys {
         while nanosleep(&ts, &rem) != 0 && errno == EINTR { ts = rem }
     }
 
-    /// Starts a detached thread running `body`.
-    public static func startThread(stackSize: Int = 1 << 20, _ body: @escaping @Sendable () -> Void) {
+    /// Starts a detached thread running `body`; false if the OS refused
+    /// (then `body` did not run and never will).
+    @discardableResult
+    public static func startThread(stackSize: Int = 1 << 20, _ body: @escaping @Sendable () -> Void) -> Bool {
         final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
         let box = Unmanaged.passRetained(Box(body))
         var attr = pthread_attr_t()
@@ -252,10 +254,8 @@ extension Sys {
             return nil
         }, box.toOpaque())
         pthread_attr_destroy(&attr)
-        if rc != 0 {
-            box.release()
-            body()
-        }
+        if rc != 0 { box.release() }
+        return rc == 0
     }
 
     public static func writeStderr(_ bytes: UnsafeBufferPointer<UInt8>) {

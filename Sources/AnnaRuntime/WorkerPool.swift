@@ -60,21 +60,9 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     private func startThread() {
-        let box = Unmanaged.passRetained(self)
-        var attr = pthread_attr_t()
-        pthread_attr_init(&attr)
-        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
         // Deeply nested JSON is recursed over; give workers the main thread's room.
-        pthread_attr_setstacksize(&attr, 8 << 20)
-        var tid = pthread_t()
-        let rc = pthread_create(&tid, &attr, { raw in
-            let pool = Unmanaged<WorkerPool>.fromOpaque(raw!).takeRetainedValue()
-            pool.loop()
-            return nil
-        }, box.toOpaque())
-        pthread_attr_destroy(&attr)
-        if rc != 0 {
-            box.release()
+        let started = Sys.startThread(stackSize: 8 << 20) { [self] in loop() }
+        if !started {
             pthread_mutex_lock(&mutex)
             threads -= 1
             pthread_mutex_unlock(&mutex)

@@ -1,4 +1,5 @@
 import Testing
+import AnnaTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -228,9 +229,7 @@ extension Result {
 /// `since` parsing against CPython's fromisoformat (scripts/gen_pyformat_cases.py).
 @Suite struct PyISODateTests {
     @Test func matchesCPython() throws {
-        let root = #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/")
-        let text = try #require(readFile(root + "/tests/fixtures/pyformat_cases.json"))
-        let cases = try #require(try JSONParser.parse(text)["since"]?.array)
+        let cases = try #require(RepoFiles.json("tests/fixtures/pyformat_cases.json")["since"]?.array)
         var bad: [String] = []
         for c in cases {
             guard case .string(let s)? = c["since"] else { continue }
@@ -240,17 +239,4 @@ extension Result {
         }
         #expect(bad.isEmpty, "\(bad.count) of \(cases.count): \(bad.prefix(15))")
     }
-}
-
-func readFile(_ path: String) -> String? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var bytes = [UInt8]()
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = fread(&chunk, 1, chunk.count, f)
-        if n <= 0 { break }
-        bytes.append(contentsOf: chunk[0..<n])
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }

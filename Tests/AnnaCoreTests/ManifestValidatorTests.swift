@@ -1,5 +1,5 @@
-import Foundation
 import Testing
+import AnnaTestSupport
 import AnnaJSON
 @testable import AnnaCore
 
@@ -13,13 +13,8 @@ struct ManifestValidatorTests {
         let expected: JObject
     }
 
-    static let repoRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     static func loadCases() throws -> [Case] {
-        let url = repoRoot.appendingPathComponent("tests/fixtures/manifest_cases.json")
-        let data = try Data(contentsOf: url)
-        let doc = try JSONParser.parse([UInt8](data))
+        let doc = RepoFiles.json("tests/fixtures/manifest_cases.json")
         guard let cases = doc["cases"]?.array else { throw FixtureError.malformed("no cases") }
         return try cases.map { c in
             guard let o = c.object, let name = o["name"]?.jstr, let text = o["input"]?.jstr else {

@@ -1,16 +1,16 @@
 import Testing
+import AnnaTestSupport
 import AnnaJSON
 @testable import AnnaCore
 
 /// Parity with the vendored schema bundle (12 SB-METH-6, SB-USE-3).
 @Suite struct SchemaBundleTests {
-    static let dir: String = {
-        let root = #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/")
-        return root + "/schema/anna-app-schema-0.30.0"
-    }()
+    static let dir = "schema/anna-app-schema-0.30.0"
 
     func load(_ name: String) throws -> JSON {
-        try JSONParser.parse(try #require(readFile(Self.dir + "/" + name)))
+        let v = RepoFiles.json(Self.dir + "/" + name)
+        try #require(!v.isNull, "\(name)")
+        return v
     }
 
     @Test func methodTableMatches() throws {
@@ -41,7 +41,7 @@ import AnnaJSON
     }
 
     @Test func versionsAgree() throws {
-        let v = try #require(readFile(Self.dir + "/dispatcher_version.txt"))
+        let v = try #require(RepoFiles.text(Self.dir + "/dispatcher_version.txt"))
         #expect(v == "0.30.0\n")
         #expect(try load("host_api/methods.json")["version"]?.jstr == "0.30.0")
     }
