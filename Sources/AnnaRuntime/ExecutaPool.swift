@@ -8,7 +8,7 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
     let registry: ExecutaRegistry
     let store: WindowStore
     let workers = WorkerPool(maxThreads: 256, name: "anna-executa")
-    let live = Mutex<[JStr: PluginProcess]>([:])
+    let live = RWLock<[JStr: PluginProcess]>([:])
     /// One gate per tool id: concurrent first calls spawn one process
     /// (EX-SPAWN-3), without holding up warm calls to other tools.
     let spawnGates = Mutex<[JStr: SpawnGate]>([:])
@@ -71,7 +71,7 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
 
     /// The warm process for a tool id, or a new one (EX-POOL-1/2, EX-SPAWN-*).
     func process(for toolId: JStr) -> Result<PluginProcess, SpawnFailure> {
-        if let p = live.withLock({ $0[toolId] }), p.isAlive { return .success(p) }
+        if let p = live.read({ $0[toolId] }), p.isAlive { return .success(p) }
         let gate = spawnGates.withLock { g -> SpawnGate in
             if let x = g[toolId] { return x }
             let x = SpawnGate()
@@ -79,7 +79,7 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
             return x
         }
         return gate.lock.withLock { _ -> Result<PluginProcess, SpawnFailure> in
-            if let p = live.withLock({ $0[toolId] }), p.isAlive { return .success(p) }
+            if let p = live.read({ $0[toolId] }), p.isAlive { return .success(p) }
             if closed.withLock({ $0 }) { return .failure(.shuttingDown) }
             guard let spec = registry.spec(toolId) else { return .failure(.notRegistered) }
             let argv = spec.command ?? ["uv", "run", "--project", spec.projectDir, toolId.string]
@@ -94,14 +94,14 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
                     p.terminate()
                     return .failure(.os("[Errno 11] Resource temporarily unavailable: cannot start a reader thread"))
                 }
-                live.withLock { $0[toolId] = p }
+                live.write { $0[toolId] = p }
                 return .success(p)
             }
         }
     }
 
     func forget(_ p: PluginProcess) {
-        live.withLock { l in
+        live.write { l in
             if let cur = l[p.toolId], cur === p { l.removeValue(forKey: p.toolId) }
         }
     }
@@ -116,7 +116,7 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
     /// reaps them; later invokes fail.
     public func shutdown() {
         closed.withLock { $0 = true }
-        let all = live.withLock { l -> [PluginProcess] in
+        let all = live.write { l -> [PluginProcess] in
             let a = Array(l.values)
             l.removeAll()
             return a

@@ -12,11 +12,11 @@ public final class ExecutaRegistry: Sendable {
         public var command: [String]?
     }
 
-    private let specs = Mutex<[JStr: Spec]>([:])
+    private let specs = RWLock<[JStr: Spec]>([:])
 
     public init() {}
 
-    public func register(_ spec: Spec) { specs.withLock { $0[spec.toolId] = spec } }
-    public func spec(_ toolId: JStr) -> Spec? { specs.withLock { $0[toolId] } }
-    public func isRegistered(_ toolId: JStr) -> Bool { specs.withLock { $0[toolId] != nil } }
+    public func register(_ spec: Spec) { specs.write { $0[spec.toolId] = spec } }
+    public func spec(_ toolId: JStr) -> Spec? { specs.read { $0[toolId] } }
+    public func isRegistered(_ toolId: JStr) -> Bool { specs.read { $0[toolId] != nil } }
 }

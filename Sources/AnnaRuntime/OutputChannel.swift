@@ -5,7 +5,7 @@ import Synchronization
 /// outbound requests and the `_ready` line never interleave.
 public final class OutputChannel: Sendable {
     private let fd: Int32
-    private let lock = Mutex<Bool>(true)   // false once the reader end is gone
+    private let lock = IOLock<Bool>(true)   // false once the reader end is gone
 
     public init(fd: Int32) { self.fd = fd }
 

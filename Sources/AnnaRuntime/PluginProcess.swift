@@ -23,10 +23,10 @@ final class PluginProcess: Sendable {
 
     let toolId: JStr
     let child: Sys.Child
-    private let writeOpen = Mutex<Bool>(true)
+    private let writeOpen = IOLock<Bool>(true)
     /// Serialises termination so the pid is signalled only while unreaped.
-    private let reaped = Mutex<Bool>(false)
-    let state = Mutex<State>(State())
+    private let reaped = IOLock<Bool>(false)
+    let state = IOLock<State>(State())
     /// Called once when the process is gone (the pool forgets it).
     let onExit: @Sendable (PluginProcess) -> Void
     let onRequest: @Sendable (PluginProcess, JObject) -> Void
