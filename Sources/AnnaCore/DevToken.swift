@@ -40,23 +40,34 @@ public enum DevToken {
 
     public static func mint(_ c: Claims, signer: Signer, nowSeconds: Int64) -> String {
         let iat = Int(nowSeconds)
-        // Already in sorted key order: aid, aud, exp, iat, iss, scopes, sub, uid, vid, wid.
-        let payload = JObject(uniqueEntries: [
-            ("aid", c.appId),
-            ("aud", "anna-app-window"),
-            ("exp", .int(iat &+ c.ttlSeconds)),
-            ("iat", .int(iat)),
-            ("iss", "anna-app-runtime-local"),
-            ("scopes", .array(c.scopes)),
-            ("sub", .string(Py.str(c.userId))),
-            ("uid", c.userId),
-            ("vid", c.versionId),
-            ("wid", .string(c.windowUuid)),
-        ])
-        var buf = ByteBuffer(capacity: 256)
-        JSONWriter.writeObject(payload, style: JSONStyle(asciiOnly: true, compact: true, sortKeys: false), into: &buf)
-        let body = buf.bytes
-        return Base64URL.encode(body) + "." + Base64URL.encode(signer.mac(body))
+        // PY-COMPACT-SORTED by hand: keys already in sorted order
+        // (aid, aud, exp, iat, iss, scopes, sub, uid, vid, wid).
+        var body = ByteBuffer(capacity: 256)
+        let compact = JSONStyle(asciiOnly: true, compact: true, sortKeys: true)
+        body.append("{\"aid\":")
+        JSONWriter.write(c.appId, style: compact, into: &body)
+        body.append(",\"aud\":\"anna-app-window\",\"exp\":")
+        body.appendDecimal(iat &+ c.ttlSeconds)
+        body.append(",\"iat\":")
+        body.appendDecimal(iat)
+        body.append(",\"iss\":\"anna-app-runtime-local\",\"scopes\":")
+        JSONWriter.write(.array(c.scopes), style: compact, into: &body)
+        body.append(",\"sub\":")
+        JSONWriter.writeString(Py.str(c.userId), asciiOnly: true, into: &body)
+        body.append(",\"uid\":")
+        JSONWriter.write(c.userId, style: compact, into: &body)
+        body.append(",\"vid\":")
+        JSONWriter.write(c.versionId, style: compact, into: &body)
+        body.append(",\"wid\":")
+        JSONWriter.writeString(c.windowUuid, asciiOnly: true, into: &body)
+        body.append(UInt8(ascii: "}"))
+        let bytes = body.bytes
+        var token = [UInt8]()
+        token.reserveCapacity(bytes.count * 4 / 3 + 48)
+        Base64URL.encode(bytes, into: &token)
+        token.append(UInt8(ascii: "."))
+        Base64URL.encode(signer.mac(bytes), into: &token)
+        return String(decoding: token, as: UTF8.self)
     }
 
     static func hmac(key: [UInt8], _ body: [UInt8]) -> [UInt8] {
@@ -129,7 +140,12 @@ public enum Base64URL {
 
     public static func encode(_ data: [UInt8]) -> String {
         var out = [UInt8]()
-        out.reserveCapacity((data.count + 2) / 3 * 4)
+        encode(data, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func encode(_ data: [UInt8], into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + (data.count + 2) / 3 * 4)
         var i = 0
         while i + 3 <= data.count {
             let v = UInt32(data[i]) << 16 | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2])
@@ -146,7 +162,6 @@ public enum Base64URL {
             out.append(alphabet[Int(v >> 18 & 63)]); out.append(alphabet[Int(v >> 12 & 63)])
             out.append(alphabet[Int(v >> 6 & 63)])
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     public struct DecodeError: Error { public var message: String }
@@ -168,17 +183,14 @@ public enum Base64URL {
     }()
 
     public static func decodeLenient(_ input: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], DecodeError> {
-        let padCount = (4 - input.count % 4) % 4
-        let total = input.count + padCount
         var quadPos = 0
         var left: UInt32 = 0
         var pads = 0
         var written = 0
         var stopped = false
-        let out = [UInt8](unsafeUninitializedCapacity: total / 4 * 3 + 3) { buf, count in
+        let out = [UInt8](unsafeUninitializedCapacity: input.count / 4 * 3 + 3) { buf, count in
             decodeTable.withUnsafeBufferPointer { table in
-                for i in 0..<total {
-                    let c = i < input.count ? input[i] : UInt8(ascii: "=")
+                for c in input {
                     if c == UInt8(ascii: "=") {
                         if quadPos >= 2 {
                             pads += 1
@@ -200,6 +212,10 @@ public enum Base64URL {
             count = written
         }
         if stopped { return .success(out) }
+        // The caller's `=` padding to a multiple of 4 (by character count):
+        // it completes a 2- or 3-character final group, as in Python.
+        let padCount = (4 - input.count % 4) % 4
+        if quadPos >= 2 && quadPos + pads + padCount >= 4 { return .success(out) }
         if quadPos == 1 {
             return .failure(DecodeError(message: "Invalid base64-encoded string: number of data characters (\(written / 3 * 4 + 1)) cannot be 1 more than a multiple of 4"))
         }

@@ -120,8 +120,13 @@ public struct JObject: Sendable {
     @usableFromInline
     func position(of key: JStr) -> Int? {
         if let index { return index[key] }
-        for i in entries.indices where entries[i].key == key { return i }
-        return nil
+        // Scans in place (no per-entry copies); the length check first
+        // rejects almost every non-match.
+        let n = key.utf8Count
+        return entries.withUnsafeBufferPointer { buf -> Int? in
+            for i in 0..<buf.count where buf[i].key.utf8Count == n && buf[i].key == key { return i }
+            return nil
+        }
     }
 
     @usableFromInline
