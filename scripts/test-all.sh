@@ -16,11 +16,11 @@ suite() {
 
 suite "swift"         swift test --parallel
 suite "c (ctest)"     bash -c "cd build && ctest --output-on-failure"
-suite "python"        $PY -m pytest -q tests/sdk $( [ -d tests/python ] && echo tests/python )
-if [ -d tests/node ]; then
-  suite "node"        node --test tests/node
-fi
+suite "python"        $PY -m pytest -q tests/python tests/plugins tests/sdk
+suite "node"          node --test tests/node
 suite "conformance"   $PY tests/differential/run.py --seed 1 --requests 2000
+# plugin protocol against the reference executa pool, frame by frame (~1 min)
+suite "plugins-differential" $PY tests/differential/plugins_diff.py
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then

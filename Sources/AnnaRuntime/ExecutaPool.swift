@@ -106,10 +106,17 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
         }
     }
 
-    /// A plugin request or notification, handled off the reader thread.
+    /// A plugin request or notification. Requests run on a worker (they may
+    /// wait on the host or the dispatcher); notifications are handled right
+    /// here on the reader thread, so progress keeps the order it was sent in
+    /// and is recorded before an answer that follows it (JOB-PROG-*).
     func received(_ req: JObject, from p: PluginProcess) {
         let router = ReverseRouter(store: store)
-        workers.submit { router.handle(req, from: p) }
+        if ReverseRouter.isNotification(req) {
+            router.handle(req, from: p)
+        } else {
+            workers.submit { router.handle(req, from: p) }
+        }
     }
 
     /// Stops every plugin (close stdin, SIGTERM, SIGKILL after 2 s) and

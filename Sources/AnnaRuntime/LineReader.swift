@@ -19,9 +19,12 @@ struct LineReader {
     /// lines inside one read chunk are not copied), `oversized` each capped
     /// line, and `drained` runs whenever no complete line is buffered, just
     /// before the reader would block (the bridge flushes batched output then).
+    /// `atEOF` runs as soon as end of input is seen, before a final
+    /// unterminated line is delivered.
     func run(line: (UnsafeBufferPointer<UInt8>) -> Void,
              oversized: (_ head: [UInt8], _ size: Int) -> Void,
-             drained: () -> Void = {}) {
+             drained: () -> Void = {},
+             atEOF: () -> Void = {}) {
         let chunkSize = 1 << 16
         let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
         defer { buf.deallocate() }
@@ -58,6 +61,7 @@ struct LineReader {
                 start = stop + 1
             }
         }
+        atEOF()
         if let h = head { oversized(h, size) } else if !partial.isEmpty { partial.withUnsafeBufferPointer { line($0) } }
         drained()
     }

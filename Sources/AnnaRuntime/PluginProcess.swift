@@ -27,7 +27,7 @@ final class PluginProcess: Sendable {
     /// Serialises termination so the pid is signalled only while unreaped.
     private let reaped = IOLock<Bool>(false)
     let state = IOLock<State>(State())
-    /// Called once when the process is gone (the pool forgets it).
+    /// Called when the process is gone (the pool forgets it; idempotent).
     let onExit: @Sendable (PluginProcess) -> Void
     let onRequest: @Sendable (PluginProcess, JObject) -> Void
 
@@ -152,7 +152,11 @@ final class PluginProcess: Sendable {
     func readStdout() {
         LineReader(fd: child.stdout, maxLine: PluginProcess.maxFrameBytes).run(
             line: { handleLine($0) },
-            oversized: { handleOversized(head: $0, size: $1) })
+            oversized: { handleOversized(head: $0, size: $1) },
+            // A plugin that writes its last answer and exits: once EOF is seen
+            // the process is dead, even before that answer is delivered, so
+            // the next invoke respawns instead of writing to it (EX-EXIT-1/3).
+            atEOF: { markDead() })
         die()
     }
 
@@ -160,7 +164,7 @@ final class PluginProcess: Sendable {
         // EX-READ-2: noise (not UTF-8 JSON, not an object) is ignored.
         guard let value = try? JSONParser.parse(line), case .object(let o) = value else { return }
         if o.contains("method") {
-            onRequest(self, o)   // EX-READ-3: handled on its own thread
+            onRequest(self, o)   // EX-READ-3
             return
         }
         guard let id = PluginProcess.matchableId(o["id"]),
@@ -257,6 +261,11 @@ final class PluginProcess: Sendable {
     }
 
     // MARK: exit (EX-EXIT-1..3)
+
+    func markDead() {
+        state.withLock { $0.alive = false }
+        onExit(self)
+    }
 
     /// stdout closed: fail every pending call, stop the process, reap it.
     func die() {

@@ -41,6 +41,12 @@ struct ReverseRouter {
         var data: JObject?
     }
 
+    /// EX-NOTIF-1: no `id`, or a null one.
+    static func isNotification(_ req: JObject) -> Bool {
+        guard let id = req["id"] else { return true }
+        return id.isNull
+    }
+
     func handle(_ req: JObject, from p: PluginProcess) {
         let method = req["method"] ?? .null
         let rawParams = req["params"] ?? .null

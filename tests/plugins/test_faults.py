@@ -290,6 +290,13 @@ def test_stderr_fragment_at_exit(env: Env) -> None:
 def test_exit_at_start_and_sigpipe(env: Env) -> None:
     for _ in range(5):  # writing the invoke into a dead pipe must not kill the bridge (SIGPIPE)
         assert err(env.inv(env.a, "echo", {}, tool_id=START)) == EXITED
+    assert env.b.register([{"tool_id": START, "project_dir": str(env.proj),
+                            "command": plug_cmd("exit_at_start.py") + ["0.2"]}]) == {"registered": [START]}
+    assert err(env.inv(env.a, "echo", {}, tool_id=START)) == EXITED  # the invoke was written, then EOF
+    job = ok(env.b.job(env.a, START, "echo", {}))["jobId"]
+    snap = env.b.wait_job(env.a, job)
+    assert (snap["state"], snap["error"]) == ("failed", {"code": "tool_failed", "message": "executa process exited",
+                                                        "details": None})  # JOB-FOLD-4
     assert env.b.call("ping") == {"pong": True}
     time.sleep(0.3)
     assert zombies_of(env.b.pid) == []
@@ -385,8 +392,10 @@ def test_stdin_eof_fails_inflight_invoke(tmp_path: Path) -> None:
     assert e.b.wait_exit(30) == 0
     dt = time.monotonic() - t
     assert 1.0 < dt < 8, f"bridge exited {dt:.2f} s after EOF (SIGTERM grace is 2 s)"
-    for pid in (pt, ps, p):
-        assert gone(pid), f"plugin {pid} still there after the bridge exited: {proc_stat(pid)}"
+    left = [pid for pid in (pt, ps, p) if not gone(pid)]
+    for pid in left:
+        pluginlib.kill_quietly(pid)
+    assert not left, f"plugins still there after the bridge exited: {[(x, proc_stat(x)) for x in left]}"
     assert (e.proj / f"exited-{ps}").read_text() == "clean\n"  # the slow plugin got its grace period
 
 
@@ -463,9 +472,6 @@ def test_progress_notifications_reach_the_job(env: Env) -> None:
         (3, "tool_update", {"msg": "hi"}), (4, "progress", {}), (5, "progress", {"a": 1})]  # JOB-PROG-4
 
 
-@pytest.mark.xfail(strict=False, reason="JOB-PROG-3/JOB-PROG-5, JOB-EVT-2: executa/progress notifications are "
-                                         "relayed on concurrent worker threads, so their seq order does not follow "
-                                         "the plugin's send order (intermittent)")
 def test_progress_order_is_the_send_order(env: Env) -> None:
     for _ in range(3):
         j = ok(env.b.job(env.a, T, "progress", {"repeat": 300, "settle": 0.5,
@@ -475,9 +481,6 @@ def test_progress_order_is_the_send_order(env: Env) -> None:
         assert [p["data"]["i"] for p in snap["progress"][1:]] == list(range(300))
 
 
-@pytest.mark.xfail(strict=False, reason="JOB-PROG-1/JOB-RUN-4: progress sent just before the answer can be relayed "
-                                         "after the job turned terminal and is then dropped (the reference relays "
-                                         "in order); intermittent")
 def test_progress_sent_before_the_answer_is_kept(env: Env) -> None:
     for _ in range(10):
         j = ok(env.b.job(env.a, T, "progress", {"repeat": 20, "settle": 0,
@@ -485,10 +488,6 @@ def test_progress_sent_before_the_answer_is_kept(env: Env) -> None:
         assert env.b.wait_job(env.a, j)["lastSeq"] == 21
 
 
-@pytest.mark.xfail(strict=False, reason="EX-EXIT-1/EX-EXIT-3: a plugin whose final answer arrives together with its "
-                                         "EOF still counts as alive until the reader handled the EOF; an invoke sent "
-                                         "in that window fails 'executa process exited' instead of respawning "
-                                         "(the reference sees the EOF first); intermittent")
 def test_answer_then_eof_respawns(env: Env) -> None:
     for _ in range(50):
         assert ok(env.inv(env.a, "crash", {"partial_answer": True})) == {"last": "words"}  # EX-READ-1

@@ -166,14 +166,7 @@ def wait_job(bridge: Bridge, sid: str, job: str) -> dict:
         time.sleep(0.02)
 
 
-PROGRESS_BUG = ("JOB-PROG-1/JOB-RUN-4 (our bug): executa/progress notifications are relayed on worker threads, so "
-                "progress the plugin sends right before its answer can arrive after the job turned terminal and "
-                "is dropped (intermittent; the reference relays in order)")
-
-
-def test_progress_reaches_an_async_job(session, kind: str, request) -> None:
-    if kind == "ours":
-        request.applymarker(pytest.mark.xfail(strict=False, reason=PROGRESS_BUG))
+def test_progress_reaches_an_async_job(session) -> None:
     bridge, sid = session
     created = bridge.call("session.call", {"session_id": sid, "ns": "tools", "method": "invokeAsync",
                                            "args": {"tool_id": TOOL_ID, "method": "progress", "args": {"n": 3}}})
@@ -258,7 +251,6 @@ def test_both_bridges_agree(plugin_binary: Path, tmp_path: Path) -> None:
     compare(plugin_binary, tmp_path, (("echo", {"j": 1}), ("fail", {"message": "x"}), ("sleep", {"ms": 1})))
 
 
-@pytest.mark.xfail(strict=False, reason=PROGRESS_BUG)
 def test_both_bridges_agree_on_progress_jobs(plugin_binary: Path, tmp_path: Path) -> None:
     for _ in range(3):
         compare(plugin_binary, tmp_path, (("progress", {"n": 3}), ("progress", {"n": 5})))
