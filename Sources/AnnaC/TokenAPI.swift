@@ -82,13 +82,10 @@ enum TokenAPI {
         switch now(p) { case .success(let n): nowSeconds = n; case .failure(let e): return e.json }
         let file: KeyFile
         switch keyFile(runtime, p) { case .success(let f): file = f; case .failure(let e): return e.json }
-        switch file.signer() {
-        case .failure(let e): return CBridge.errorJSON("key_file_error", e.message)
-        case .success(let signer):
-            switch DevToken.verify(p["token"] ?? .null, signer: signer, nowSeconds: nowSeconds) {
-            case .success(let payload): return ["payload": .object(payload)]
-            case .failure(let e): return CBridge.errorJSON("dev_token_error", e.message)
-            }
+        switch file.verify(p["token"] ?? .null, nowSeconds: nowSeconds) {
+        case .success(let payload): return ["payload": .object(payload)]
+        case .failure(.keyFile(let e)): return CBridge.errorJSON("key_file_error", e.message)
+        case .failure(.token(let e)): return CBridge.errorJSON("dev_token_error", e.message)
         }
     }
 }

@@ -27,9 +27,25 @@ public enum DevToken {
         let base: HMAC<SHA256>
         public init(key: [UInt8]) { base = HMAC<SHA256>(key: SymmetricKey(data: key)) }
         func mac(_ body: [UInt8]) -> [UInt8] {
+            code(body).withUnsafeBytes { Array($0) }
+        }
+
+        func code(_ body: [UInt8]) -> HashedAuthenticationCode<SHA256> {
             var h = base
-            h.update(data: body)
-            return Array(h.finalize())
+            // As a raw buffer: the [UInt8] overload goes through DataProtocol's
+            // regions, which costs a generic metadata lookup per call.
+            body.withUnsafeBytes { h.update(data: $0) }
+            return h.finalize()
+        }
+
+        /// Whether `sig` is the MAC of `body` (constant time in the bytes).
+        func isValid(_ sig: [UInt8], for body: [UInt8]) -> Bool {
+            code(body).withUnsafeBytes { mac in
+                guard mac.count == sig.count else { return false }
+                var diff: UInt8 = 0
+                for i in 0..<mac.count { diff |= mac[i] ^ sig[i] }
+                return diff == 0
+            }
         }
     }
 
@@ -87,8 +103,30 @@ public enum DevToken {
 
     public static func verify(_ token: JSON, signer: Signer, nowSeconds: Int64) -> Result<JObject, VerifyError> {
         guard case .string(let s) = token else { return .failure(VerifyError(message: "malformed token")) }
+        return check(s, signer: signer).flatMap { $0.payload(at: nowSeconds) }
+    }
+
+    /// A token whose signature and payload checked out; only its expiry
+    /// depends on the clock.
+    public struct Verified: Sendable {
+        public let payload: JObject
+        /// `int(payload["exp"])` (TOK-VER-7), an int or a big int.
+        let exp: JSON
+
+        /// TOK-VER-7: the payload, or `token expired` once `exp < now`.
+        public func payload(at nowSeconds: Int64) -> Result<JObject, VerifyError> {
+            if let c = exp.compareInt(Int(nowSeconds)), c < 0 { return .failure(VerifyError(message: "token expired")) }
+            return .success(payload)
+        }
+    }
+
+    /// TOK-VER-1..8: everything but the expiry, in the reference's order.
+    public static func check(_ s: JStr, signer: Signer) -> Result<Verified, VerifyError> {
         // One pass over the token's bytes: split at the first '.', decode both halves.
-        let decoded: Result<([UInt8], [UInt8]), VerifyError> = s.withBytes { b in
+        // A struct, not a tuple: a tuple payload in a generic Result costs a
+        // runtime metadata lookup on every call.
+        struct Halves { var body: [UInt8]; var sig: [UInt8] }
+        let decoded: Result<Halves, VerifyError> = s.withBytes { b in
             guard let base = b.baseAddress, let dotPtr = memchr(base, 0x2E, b.count) else {
                 return .failure(VerifyError(message: "malformed token"))
             }
@@ -98,18 +136,17 @@ public enum DevToken {
             let dot = UnsafeRawPointer(dotPtr) - UnsafeRawPointer(base)
             switch (Base64URL.decodeLenient(UnsafeBufferPointer(rebasing: b[0..<dot])),
                     Base64URL.decodeLenient(UnsafeBufferPointer(rebasing: b[(dot + 1)...]))) {
-            case (.success(let body), .success(let sig)): return .success((body, sig))
+            case (.success(let body), .success(let sig)): return .success(Halves(body: body, sig: sig))
             case (.failure(let e), _), (_, .failure(let e)):
                 return .failure(VerifyError(message: "base64 decode failed: \(e.message)"))
             }
         }
         let body: [UInt8], sig: [UInt8]
         switch decoded {
-        case .success(let (b, g)): body = b; sig = g
+        case .success(let h): body = h.body; sig = h.sig
         case .failure(let e): return .failure(e)
         }
-        let expected = signer.mac(body)
-        guard constantTimeEqual(sig, expected) else { return .failure(VerifyError(message: "bad signature")) }
+        guard signer.isValid(sig, for: body) else { return .failure(VerifyError(message: "bad signature")) }
         let payload: JSON
         do {
             payload = try JSONParser.parse(body)
@@ -121,16 +158,9 @@ public enum DevToken {
         guard case .object(let obj) = payload else { return .failure(VerifyError(message: "malformed token")) }
         let expValue = obj["exp"] ?? .int(0)
         guard case .success(let exp) = Py.int(expValue) else { return .failure(VerifyError(message: "malformed token")) }
-        if let c = exp.compareInt(Int(nowSeconds)), c < 0 { return .failure(VerifyError(message: "token expired")) }
-        return .success(obj)
+        return .success(Verified(payload: obj, exp: exp))
     }
 
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for i in 0..<a.count { diff |= a[i] ^ b[i] }
-        return diff == 0
-    }
 }
 
 /// RFC 4648 §5 base64url without padding, plus a decoder with Python's
@@ -182,7 +212,8 @@ public enum Base64URL {
         return t
     }()
 
-    public static func decodeLenient(_ input: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], DecodeError> {
+    /// `fastPath: false` runs the character loop alone (tests compare the two).
+    public static func decodeLenient(_ input: UnsafeBufferPointer<UInt8>, fastPath: Bool = true) -> Result<[UInt8], DecodeError> {
         var quadPos = 0
         var left: UInt32 = 0
         var pads = 0
@@ -190,7 +221,23 @@ public enum Base64URL {
         var stopped = false
         let out = [UInt8](unsafeUninitializedCapacity: input.count / 4 * 3 + 3) { buf, count in
             decodeTable.withUnsafeBufferPointer { table in
-                for c in input {
+                // Fast path: whole groups of four alphabet characters (every
+                // well-formed token) decode without per-character state; the
+                // first group holding anything else ends it and the lenient
+                // loop below takes over from that group.
+                var start = 0
+                while fastPath && start + 4 <= input.count {
+                    let a = table[Int(input[start])], b = table[Int(input[start + 1])]
+                    let c = table[Int(input[start + 2])], d = table[Int(input[start + 3])]
+                    if (a | b | c | d) & 0x80 != 0 { break }
+                    let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                    buf[written] = UInt8(truncatingIfNeeded: v >> 16)
+                    buf[written + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                    buf[written + 2] = UInt8(truncatingIfNeeded: v)
+                    written += 3
+                    start += 4
+                }
+                for c in UnsafeBufferPointer(rebasing: input[start...]) {
                     if c == UInt8(ascii: "=") {
                         if quadPos >= 2 {
                             pads += 1

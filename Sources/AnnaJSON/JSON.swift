@@ -99,11 +99,17 @@ public struct JObject: Sendable {
     /// for results that are rebuilt often from unchanged data.
     public init(uniqueEntries: [Entry], cacheEncoding: Bool) {
         self.init(uniqueEntries: uniqueEntries)
-        if cacheEncoding {
-            var buf = ByteBuffer(capacity: 128)
-            JSONWriter.writeObject(self, style: .pyDefault, into: &buf)
-            cachedPyDefault = buf.bytes
-        }
+        if cacheEncoding { self = withCachedEncoding() }
+    }
+
+    /// This object with its PY-DEFAULT encoding computed now, for an object
+    /// that will be written many times unchanged.
+    public func withCachedEncoding() -> JObject {
+        var copy = self
+        var buf = ByteBuffer(capacity: 128)
+        JSONWriter.writeObject(self, style: .pyDefault, into: &buf)
+        copy.cachedPyDefault = buf.bytes
+        return copy
     }
 
     public var count: Int { entries.count }
@@ -179,6 +185,15 @@ public struct JObject: Sendable {
         cachedPyDefault = nil
         entries.append((JStr(key.description), value))
         if index != nil { index![entries.last!.key] = entries.count - 1 }
+        else if entries.count > JObject.indexThreshold { rebuildIndex() }
+    }
+
+    /// Appends a key the caller knows is not present yet (the parser, after
+    /// its key filter said so).
+    public mutating func appendNew(_ key: JStr, _ value: JSON) {
+        cachedPyDefault = nil
+        entries.append((key, value))
+        if index != nil { index?[key] = entries.count - 1 }
         else if entries.count > JObject.indexThreshold { rebuildIndex() }
     }
 

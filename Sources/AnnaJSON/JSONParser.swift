@@ -140,15 +140,24 @@ public struct JSONParser {
             depth -= 1
             return .object(obj)
         }
+        // Keys seen so far, as a 64-bit filter: a key whose bit is clear is
+        // new and appended without scanning the object for a duplicate.
+        var seen = KeyFilter()
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw .syntax(offset: pos) }
+            let keyStart = pos + 1
             let key = try parseString()
+            let fresh = seen.insert(base + keyStart, rawCount: pos - 1 - keyStart, key: key)
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else { throw .syntax(offset: pos) }
             pos += 1
             skipWhitespace()
             let value = try parseValue()
-            obj.set(key, value)
+            if fresh {
+                obj.appendNew(key, value)
+            } else {
+                obj.set(key, value)   // maybe a duplicate: Python keeps the last value
+            }
             skipWhitespace()
             guard let c = peek() else { throw .syntax(offset: pos) }
             pos += 1

@@ -1,4 +1,5 @@
 import AnnaCore
+import AnnaJSON
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +11,16 @@ import Glibc
 /// `stat` instead of open/read/close.
 public final class KeyFile: Sendable {
     public let path: String
-    private let cache = Mutex<(Sys.FileStamp, [UInt8], DevToken.Signer)?>(nil)
+    /// The last key read, with the stamp it was read under. A class: one
+    /// retain to take it out of the lock instead of copying a tuple.
+    private final class Cached: Sendable {
+        let stamp: Sys.FileStamp
+        let key: [UInt8]
+        let signer: DevToken.Signer
+        let verified = VerifiedTokens()
+        init(stamp: Sys.FileStamp, key: [UInt8]) { self.stamp = stamp; self.key = key; signer = DevToken.Signer(key: key) }
+    }
+    private let cache = Mutex<Cached?>(nil)
 
     public init(path: String) { self.path = path }
 
@@ -44,7 +54,7 @@ public final class KeyFile: Sendable {
     /// exclusive create: TOK-KEY-3) when it does not exist.
     public func key() -> Result<[UInt8], Sys.OSError> {
         if let stamp = Sys.stamp(path) {
-            if let (cachedStamp, cachedKey, _) = cache.withLock({ $0 }), cachedStamp == stamp { return .success(cachedKey) }
+            if let c = cache.withLock({ $0 }), c.stamp == stamp { return .success(c.key) }
             return read(stamp)
         }
         let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
@@ -63,20 +73,38 @@ public final class KeyFile: Sendable {
 
     /// A signer for the current key (re-keyed when the file changes).
     public func signer() -> Result<DevToken.Signer, Sys.OSError> {
-        if let stamp = Sys.stamp(path), let (cachedStamp, _, signer) = cache.withLock({ $0 }), cachedStamp == stamp {
-            return .success(signer)
+        current().map { $0.signer }
+    }
+
+    public enum VerifyFailure: Error {
+        case keyFile(Sys.OSError)
+        case token(DevToken.VerifyError)
+    }
+
+    /// TOK-VER-*: `DevToken.verify` under the current key, remembering
+    /// tokens that verified (see VerifiedTokens).
+    public func verify(_ token: JSON, nowSeconds: Int64) -> Result<JObject, VerifyFailure> {
+        switch current() {
+        case .failure(let e): return .failure(.keyFile(e))
+        case .success(let c): return c.verified.verify(token, signer: c.signer, nowSeconds: nowSeconds).mapError { .token($0) }
+        }
+    }
+
+    private func current() -> Result<Cached, Sys.OSError> {
+        if let stamp = Sys.stamp(path), let c = cache.withLock({ $0 }), c.stamp == stamp {
+            return .success(c)
         }
         return key().flatMap { _ in
-            guard let (_, _, signer) = cache.withLock({ $0 }) else { return .failure(Sys.OSError(errno: 0, message: "key file vanished: '\(path)'")) }
-            return .success(signer)
+            guard let c = cache.withLock({ $0 }) else { return .failure(Sys.OSError(errno: 0, message: "key file vanished: '\(path)'")) }
+            return .success(c)
         }
     }
 
     private func read(_ stamp: Sys.FileStamp) -> Result<[UInt8], Sys.OSError> {
         switch Sys.readFile(path) {
         case .success(let bytes):
-            let signer = DevToken.Signer(key: bytes)
-            cache.withLock { $0 = (stamp, bytes, signer) }
+            let fresh = Cached(stamp: stamp, key: bytes)
+            cache.withLock { $0 = fresh }
             return .success(bytes)
         case .failure(let e):
             return .failure(e)

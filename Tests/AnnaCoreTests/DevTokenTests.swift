@@ -50,4 +50,64 @@ import AnnaJSON
         let empty = Base64URL.encode(Array("{}".utf8)) + "." + Base64URL.encode(DevToken.hmac(key: key, Array("{}".utf8)))
         #expect(v(.str(empty)) == "token expired")
     }
+
+    /// VerifiedTokens answers exactly as DevToken.verify, on the first
+    /// sighting, the second (when it starts remembering) and later hits;
+    /// the expiry is checked against the clock on every call (TOK-VER-*).
+    @Test func rememberedTokensAnswerLikeAFullVerify() {
+        var c = DevToken.Claims(windowUuid: "00000000-0000-4000-8000-000000000000", userId: 1)
+        c.appId = 1; c.versionId = 1
+        let t1 = DevToken.mint(c, key: key, nowSeconds: 1_700_000_000)
+        let signer = DevToken.Signer(key: key)
+        let memo = VerifiedTokens()
+        // Same MAC tail as t1, another body: must not hit t1's entry.
+        let forged = "e" + String(t1.dropFirst())
+        let cases: [(JSON, Int64)] = [(.str(t1), 1_700_000_000), (.str(t1), 1_700_000_030), (.str(t1), 1_700_000_031),
+                                      (.str(forged), 1_700_000_000), (123, 0), ("nodot", 0), (.str(t1 + "x"), 0),
+                                      (.string(JStr(wtf8: Array(t1.utf8) + [0xED, 0xA0, 0x80])), 0)]
+        func render(_ r: Result<JObject, DevToken.VerifyError>) -> String {
+            switch r {
+            case .success(let p): return JSONWriter.encodeString(.object(p))
+            case .failure(let e): return e.message
+            }
+        }
+        for round in 0..<4 {
+            for (token, now) in cases {
+                #expect(render(memo.verify(token, signer: signer, nowSeconds: now)) ==
+                        render(DevToken.verify(token, signer: signer, nowSeconds: now)), "round \(round)")
+            }
+        }
+        #expect(render(memo.verify(.str(t1), signer: signer, nowSeconds: 1_700_000_031)) == "token expired")
+    }
+
+    /// The decoder's four-at-a-time fast path agrees with the lenient
+    /// character loop on any mix of alphabet, padding and junk (TOK-VER-3).
+    @Test func base64FastPathMatchesTheLenientLoop() {
+        let chars = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=!. ".utf8)
+        var rng = SplitMix(seed: 42)
+        for _ in 0..<5000 {
+            let n = Int(rng.next() % 24)
+            let input = (0..<n).map { _ in rng.next() % 5 == 0 ? chars[Int(rng.next() % UInt64(chars.count))] : chars[Int(rng.next() % 64)] }
+            let fast = Base64URL.decodeLenient(input)
+            let slow = input.withUnsafeBufferPointer { Base64URL.decodeLenient($0, fastPath: false) }
+            switch (fast, slow) {
+            case (.success(let a), .success(let b)): #expect(a == b, "\(String(decoding: input, as: UTF8.self))")
+            case (.failure(let a), .failure(let b)): #expect(a.message == b.message)
+            default: Issue.record("fast and slow disagree on \(String(decoding: input, as: UTF8.self))")
+            }
+        }
+    }
+}
+
+/// A tiny deterministic generator for property tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

@@ -16,6 +16,25 @@ import Testing
         #expect(try roundTrip(#"{"a":1,"b":2,"a":3}"#) == #"{"a": 3, "b": 2}"#)   // J-DEC-4
     }
 
+    /// The parser's key filter only skips the duplicate scan for keys it
+    /// has certainly not seen: escaped spellings, many keys and objects past
+    /// the hash-index threshold still keep Python's last-value-wins (J-DEC-4).
+    @Test func duplicateKeysThroughTheKeyFilter() throws {
+        #expect(try roundTrip(#"{"a":1,"\u0061":2}"#) == #"{"a": 2}"#)
+        #expect(try roundTrip(#"{"\u0061":1,"b":2,"a":3,"b":4}"#) == #"{"a": 3, "b": 4}"#)
+        #expect(try roundTrip(#"{"k\n":1,"k\u000a":2}"#) == #"{"k\n": 2}"#)
+        #expect(try roundTrip(#"{"":1,"":2}"#) == #"{"": 2}"#)
+        // 200 keys, each repeated later: every value is the second one.
+        let keys = (0..<200).map { "key-\($0)" } + ["aid", "aud", "exp", "iat", "iss", "sub", "uid", "vid", "wid"]
+        let first = keys.enumerated().map { "\"\($0.element)\":\($0.offset)" }
+        let second = keys.enumerated().map { "\"\($0.element)\":\(-$0.offset)" }
+        let parsed = try JSONParser.parse("{" + (first + second).joined(separator: ",") + "}")
+        guard case .object(let o) = parsed else { Issue.record("not an object"); return }
+        #expect(o.count == keys.count)
+        #expect(o.keys.map(\.string) == keys)
+        for (i, k) in keys.enumerated() { #expect(o[JStr(k)] == .int(-i)) }
+    }
+
     @Test func numbers() throws {
         #expect(try roundTrip("1.0") == "1.0")
         #expect(try roundTrip("0.1e1") == "1.0")
