@@ -13,6 +13,9 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
     /// (EX-SPAWN-3), without holding up warm calls to other tools.
     let spawnGates = Mutex<[JStr: SpawnGate]>([:])
     let closed = Mutex<Bool>(false)
+    /// Processes that left `live` (their stdout closed) but may not be
+    /// reaped yet: shutdown waits for them too, so no child outlives it.
+    let dying = Mutex<[PluginProcess]>([])
 
     final class SpawnGate: Sendable { let lock = Mutex<Void>(()) }
 
@@ -104,6 +107,10 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
         live.write { l in
             if let cur = l[p.toolId], cur === p { l.removeValue(forKey: p.toolId) }
         }
+        dying.withLock { d in
+            d.removeAll { $0.isReaped }
+            if !d.contains(where: { $0 === p }) { d.append(p) }
+        }
     }
 
     /// A plugin request or notification. Requests run on a worker (they may
@@ -115,7 +122,11 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
         if ReverseRouter.isNotification(req) {
             router.handle(req, from: p)
         } else {
-            workers.submit { router.handle(req, from: p) }
+            // EX-CTX-1/2: attribute the request now, while the invoke it
+            // belongs to is still registered; a plugin may send its answer
+            // right behind it, and by the time a worker runs the invoke is gone.
+            let origin = p.origin(for: ReverseRouter.params(of: req)).0
+            workers.submit { router.handle(req, from: p, origin: origin) }
         }
     }
 
@@ -123,10 +134,14 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
     /// reaps them; later invokes fail.
     public func shutdown() {
         closed.withLock { $0 = true }
-        let all = live.write { l -> [PluginProcess] in
+        let warm = live.write { l -> [PluginProcess] in
             let a = Array(l.values)
             l.removeAll()
             return a
+        }
+        let all = warm + dying.withLock { d in
+            defer { d.removeAll() }
+            return d.filter { p in !warm.contains { $0 === p } }
         }
         for p in all { p.closeStdin() }
         defer { workers.shutdown() }

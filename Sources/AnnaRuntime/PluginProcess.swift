@@ -26,6 +26,9 @@ final class PluginProcess: Sendable {
     private let writeOpen = IOLock<Bool>(true)
     /// Serialises termination so the pid is signalled only while unreaped.
     private let reaped = IOLock<Bool>(false)
+    /// Set once the pid has been reaped; readable without waiting on `reaped`.
+    private let reapedFlag = Atomic<Bool>(false)
+    var isReaped: Bool { reapedFlag.load(ordering: .acquiring) }
     let state = IOLock<State>(State())
     /// Called when the process is gone (the pool forgets it; idempotent).
     let onExit: @Sendable (PluginProcess) -> Void
@@ -288,6 +291,7 @@ final class PluginProcess: Sendable {
             if done { return }
             stop(grace: grace)
             done = true
+            reapedFlag.store(true, ordering: .releasing)
         }
     }
 

@@ -47,10 +47,18 @@ struct ReverseRouter {
         return id.isNull
     }
 
-    func handle(_ req: JObject, from p: PluginProcess) {
+    /// EX-REV-1: a falsy or non-object `params` counts as `{}`.
+    static func params(of req: JObject) -> JObject {
+        let raw = req["params"] ?? .null
+        return (raw.isTruthy ? raw.object : nil) ?? JObject()
+    }
+
+    /// Handles a request or notification. `origin` is the invoke a request
+    /// belongs to, resolved by the caller when the line arrived (EX-CTX-1/2);
+    /// unused for notifications.
+    func handle(_ req: JObject, from p: PluginProcess, origin: InvokeOrigin? = nil) {
         let method = req["method"] ?? .null
-        let rawParams = req["params"] ?? .null
-        let params = (rawParams.isTruthy ? rawParams.object : nil) ?? JObject()   // EX-REV-1
+        let params = ReverseRouter.params(of: req)
         guard let id = req["id"], !id.isNull else {
             // EX-NOTIF-1/2: only progress of a named invoke is relayed.
             if case .string(let m) = method, m.equals("executa/progress"), let origin = p.progressTarget(params),
@@ -62,7 +70,7 @@ struct ReverseRouter {
         }
         let outcome: Result<JObject, RPCError>
         do {
-            outcome = .success(try route(method: method, params: params, from: p))
+            outcome = .success(try route(method: method, params: params, origin: origin))
         } catch {
             outcome = .failure(error)
         }
@@ -77,7 +85,7 @@ struct ReverseRouter {
         p.write(out)   // EX-REV-5: failures only logged
     }
 
-    func route(method: JSON, params: JObject, from p: PluginProcess) throws(RPCError) -> JObject {
+    func route(method: JSON, params: JObject, origin: InvokeOrigin?) throws(RPCError) -> JObject {
         guard case .string(let m) = method, ReverseRouter.whitelist.contains(m.string), !m.hasLoneSurrogate else {
             throw RPCError(code: -32601, message: "Method not found: \(Py.repr(method))", data: nil)
         }
@@ -85,7 +93,7 @@ struct ReverseRouter {
         // EX-CTX-1/2. An unattributable request is refused (EX-CTX-5): the
         // reference would run it in the session that spawned the plugin,
         // possibly another user's (a documented divergence).
-        guard let origin = p.origin(for: params).0 else {
+        guard let origin else {
             throw RPCError(code: -32603, message: "No active LocalDispatcherSession for reverse-RPC dispatch",
                            data: JObject(uniqueEntries: [("errorCode", "NO_SESSION_CONTEXT"), ("method", .string(m))]))
         }
