@@ -97,7 +97,18 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
                     p.terminate()
                     return .failure(.os("[Errno 11] Resource temporarily unavailable: cannot start a reader thread"))
                 }
-                live.write { $0[toolId] = p }
+                // Published under the `closed` lock: a shutdown that began
+                // after the check above either sees this process in `live`
+                // or makes us stop it here (BR-EOF-2: none may outlive it).
+                let published = closed.withLock { isClosed -> Bool in
+                    if isClosed { return false }
+                    live.write { $0[toolId] = p }
+                    return true
+                }
+                guard published else {
+                    p.terminate()
+                    return .failure(.shuttingDown)
+                }
                 return .success(p)
             }
         }

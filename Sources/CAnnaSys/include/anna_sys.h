@@ -5,4 +5,5 @@
 #include <spawn.h>
 int csys_pipe_cloexec(int fds[2]);
 int csys_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+int csys_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 #endif
