@@ -36,6 +36,27 @@ public struct UTCTime: Sendable, Comparable {
         let days = floorDiv(secs, 86_400)
         let sod = Int(secs - days * 86_400)
         let (y, m, d) = UTCTime.civil(fromDays: days)
+        if (0...9999).contains(y) {
+            // Every real clock: fixed-width fields, formatted in a stack
+            // buffer and appended once.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 28) { b in
+                func put(_ v: Int, _ width: Int, at i: Int) {
+                    var v = v
+                    for k in stride(from: i + width - 1, through: i, by: -1) { b[k] = UInt8(truncatingIfNeeded: 48 + v % 10); v /= 10 }
+                }
+                put(Int(y), 4, at: 0); b[4] = UInt8(ascii: "-")
+                put(m, 2, at: 5); b[7] = UInt8(ascii: "-")
+                put(d, 2, at: 8); b[10] = UInt8(ascii: "T")
+                put(sod / 3600, 2, at: 11); b[13] = UInt8(ascii: ":")
+                put(sod / 60 % 60, 2, at: 14); b[16] = UInt8(ascii: ":")
+                put(sod % 60, 2, at: 17)
+                var n = 19
+                if us != 0 { b[19] = UInt8(ascii: "."); put(us, 6, at: 20); n = 26 }
+                if z { b[n] = UInt8(ascii: "Z"); n += 1 }
+                out.append(UnsafeBufferPointer(rebasing: b[0..<n]))
+            }
+            return
+        }
         func digits(_ v: Int, _ width: Int, _ out: inout ByteBuffer) {
             var div = 1
             for _ in 1..<width { div *= 10 }

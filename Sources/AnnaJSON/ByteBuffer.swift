@@ -57,6 +57,9 @@ public struct ByteBuffer: ~Copyable {
         append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
+    /// Disfavoured so that string literals take the StaticString overload
+    /// (a pointer and a length, no String machinery).
+    @_disfavoredOverload
     public mutating func append(_ s: String) {
         var s = s
         s.withUTF8 { append($0) }

@@ -191,7 +191,9 @@ import AnnaJSON
         let h = H()
         let a = h.createSession()
         let p = await h.echoPid(a)
-        async let other = h.invoke(a, "sleep", ["s": 1.0])
+        // Long enough to still be pending after three big answers on a
+        // loaded machine.
+        async let other = h.invoke(a, "sleep", ["s": 5.0])
         #expect(await eventually { h.pendingCount() == 1 })
         // EX-FRAME-2 case 1: a 17 MiB answer fails its call as too large.
         let big = await h.invoke(a, "sized", ["bytes": .int(17 << 20)])
@@ -203,7 +205,7 @@ import AnnaJSON
         let overCap = await h.invoke(a, "sized", ["bytes": 4194305])
         #expect(overCap["error"] == PoolExpect.tooLarge(4194305), "\(overCap.dumped)")
         let slept = await other
-        #expect(slept == ["ok": true, "result": ["slept": 1.0]], "\(slept.dumped)")
+        #expect(slept == ["ok": true, "result": ["slept": 5.0]], "\(slept.dumped)")
         #expect(await h.echoPid(a) == p)
         await h.close()
     }
@@ -229,7 +231,7 @@ import AnnaJSON
         let h = H()
         let a = h.createSession()
         let p = await h.echoPid(a)
-        async let other = h.invoke(a, "sleep", ["s": 1.5])
+        async let other = h.invoke(a, "sleep", ["s": 5.0])   // outlasts the table on a loaded machine
         #expect(await eventually { h.pendingCount() == 1 })
         for (value, message) in table {
             let r = await h.invoke(a, "error", ["error": value], timeoutMs: 1000)
@@ -239,7 +241,7 @@ import AnnaJSON
             #expect(h.livePid() == p)
         }
         let slept = await other
-        #expect(slept == ["ok": true, "result": ["slept": 1.5]], "\(slept.dumped)")
+        #expect(slept == ["ok": true, "result": ["slept": 5.0]], "\(slept.dumped)")
         #expect(await h.echoPid(a) == p)
         await h.close()
     }
@@ -480,14 +482,16 @@ import AnnaJSON
     @Test func cancelledJobIgnoresTheLateAnswer() async {
         let h = H()
         let a = h.createSession()
-        let j = await h.job(a, "sleep", ["s": 0.5])
+        // 3 s: the cancel below must land before the plugin answers, even
+        // on a loaded machine.
+        let j = await h.job(a, "sleep", ["s": 3.0])
         let id = j["result"]?["jobId"] ?? .null
         #expect(await eventually { h.pendingCount() == 1 })
         let c = await h.scall(a, "tools", "cancelJob", ["jobId": id])
         #expect(c == ["ok": true, "result": ["jobId": id, "state": "cancelled", "cancelled": true]], "\(c.dumped)")
         #expect(await eventually { h.pendingCount() == 0 }, "the stop handle ends the wait (JOB-CANCEL-3)")
         // A later call that outlasts the cancelled one: the late answer has come and gone by its end.
-        #expect(await h.invoke(a, "sleep", ["s": 0.6]) == ["ok": true, "result": ["slept": 0.6]])
+        #expect(await h.invoke(a, "sleep", ["s": 3.1]) == ["ok": true, "result": ["slept": 3.1]])
         let snap = await h.scall(a, "tools", "getJob", ["jobId": id])
         #expect(snap["result"]?["state"] == "cancelled")
         #expect(snap["result"]?["error"] == ["code": "cancelled", "message": "cancelled by app"])
