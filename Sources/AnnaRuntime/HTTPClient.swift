@@ -25,9 +25,11 @@ enum HTTPOutcome {
 /// timeout, so a server dripping bytes cannot hold a thread forever.
 /// Everything the reference rejects before dialling is rejected the same way.
 ///
-/// HTTPS: the TCP connection is made (so unreachable hosts fail exactly
-/// as in the reference), then the request fails with a URLError because
-/// no TLS implementation is linked.
+/// HTTPS: after the TCP connection, a TLS handshake through the system
+/// OpenSSL (TLSStream), verifying like `ssl.create_default_context()`;
+/// its failures are URLErrors with CPython's `ssl` texts (TLSError). When
+/// libssl cannot be loaded the request fails after connecting with a
+/// URLError saying https is unavailable.
 struct HTTPClient: Sendable {
     var resolver: Resolver
     var connector: Connector
@@ -38,7 +40,6 @@ struct HTTPClient: Sendable {
     var blockPrivateAddresses = true
 
     static let userAgent = "Mozilla/5.0 (compatible; AnnaWebFetch-dev/1.0)"
-    static let tlsUnavailable: JStr = "[TLS] https is not available in this runtime (no TLS library linked)"
 
     /// The absolute deadline for an exchange that starts now.
     func deadline() -> UInt64 {
@@ -76,10 +77,20 @@ struct HTTPClient: Sendable {
         request += Array("Accept-Encoding: identity\r\nHost: ".utf8) + hostValue + [0x0D, 0x0A]
         request += Array("User-Agent: \(HTTPClient.userAgent)\r\nConnection: close\r\n\r\n".utf8)
 
-        let stream = try connect(host: host, port: port, timeout: timeout, deadline: deadline)
+        var stream = try connect(host: host, port: port, timeout: timeout, deadline: deadline)
         if isHTTPS {
-            stream.close()
-            throw .urlError(HTTPClient.tlsUnavailable)
+            // HTTPSConnection.connect: wrap_socket(server_hostname=self.host),
+            // the host as the socket layer encoded it (it just did, so this
+            // cannot fail now).
+            do throws(PyException) {
+                stream = try stream.startTLS(serverHostname: try PyIDNA.encode(host), deadline: deadline)
+            } catch {
+                stream.close()
+                // do_open wraps OSErrors (every ssl.SSLError, the handshake
+                // TimeoutError) in URLError; a ValueError goes through.
+                if error.className == "ValueError" { throw error }
+                throw .urlError(error.message)
+            }
         }
         do throws(PyException) {
             try stream.sendAll(request)

@@ -3,8 +3,9 @@ import AnnaJSON
 
 /// The keyless local web.fetch / web.image_fetch (05 §12.3-12.5), reached
 /// after the dispatcher's argument checks (WebHandlers): `max_chars`,
-/// `timeout_ms` and `max_bytes` arrive clamped. Plain HTTP is complete;
-/// HTTPS connects and then fails (see HTTPClient).
+/// `timeout_ms` and `max_bytes` arrive clamped. HTTPS goes through the
+/// system libssl, loaded at run time (TLSLibrary); without it an https
+/// URL fails after connecting (see HTTPClient).
 public final class LocalWeb: WebBackend, Sendable {
     let fetcher: WebFetcher
     let imageFetcher: WebImageFetcher

@@ -191,25 +191,37 @@ extension Sys {
         return .success(Child(pid: pid, stdin: inPipe[1], stdout: outPipe[0], stderr: errPipe[0]))
     }
 
-    /// Writes all bytes to a pipe without ever raising SIGPIPE in this
-    /// process: SIGPIPE is blocked for the calling thread during the write
-    /// and a SIGPIPE it caused is consumed. A plain C host keeps SIGPIPE's
-    /// default action (terminate), so a crashed plugin must not reach it.
-    @discardableResult
-    public static func writeAllNoSigpipe(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Runs `body` (a write to a pipe or socket) so that it can never raise
+    /// SIGPIPE in this process: SIGPIPE is blocked for the calling thread
+    /// meanwhile, and one the body caused is consumed before the old mask
+    /// comes back. A plain C host keeps SIGPIPE's default action
+    /// (terminate), so a crashed plugin or a reset peer must not reach it.
+    /// `errno` as the body left it is returned alongside its result.
+    public static func withoutSIGPIPE<T>(_ body: () -> T) -> (T, Int32) {
         var block = sigset_t(), old = sigset_t(), pending = sigset_t()
         sigemptyset(&block)
         sigaddset(&block, SIGPIPE)
         pthread_sigmask(SIG_BLOCK, &block, &old)
         sigpending(&pending)
         let wasPending = sigismember(&pending, SIGPIPE) == 1
-        let ok = writeAll(fd, buf)
-        if !ok && errno == EPIPE && !wasPending {
-            var zero = timespec(tv_sec: 0, tv_nsec: 0)
-            _ = sigtimedwait(&block, nil, &zero)
+        errno = 0
+        let result = body()
+        let err = errno
+        if !wasPending {
+            sigpending(&pending)
+            if sigismember(&pending, SIGPIPE) == 1 {
+                var zero = timespec(tv_sec: 0, tv_nsec: 0)
+                _ = sigtimedwait(&block, nil, &zero)
+            }
         }
         pthread_sigmask(SIG_SETMASK, &old, nil)
-        return ok
+        return (result, err)
+    }
+
+    /// Writes all bytes to a pipe; never raises SIGPIPE (see withoutSIGPIPE).
+    @discardableResult
+    public static func writeAllNoSigpipe(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+        withoutSIGPIPE { writeAll(fd, buf) }.0
     }
 
     public static func closeFD(_ fd: Int32) { _ = close(fd) }

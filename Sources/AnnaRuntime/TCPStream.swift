@@ -13,6 +13,18 @@ protocol WebStream: AnyObject {
     /// One `recv`: up to `max` bytes, `[]` at end of stream.
     func recv(max: Int, deadline: UInt64?) throws(PyException) -> [UInt8]
     func close()
+    /// `context.wrap_socket(sock, server_hostname=...)` with the handshake:
+    /// a stream speaking TLS over this one, which it then owns. On failure
+    /// this stream is left open for the caller to close. `deadline` caps
+    /// the handshake below the stream's own timeout.
+    func startTLS(serverHostname: [UInt8], deadline: UInt64?) throws(PyException) -> WebStream
+}
+
+extension WebStream {
+    /// Streams without a socket (the tests' scripted peers) cannot carry TLS.
+    func startTLS(serverHostname: [UInt8], deadline: UInt64?) throws(PyException) -> WebStream {
+        throw PyException("SSLError", "TLS needs a socket")
+    }
 }
 
 /// `socket(af, type, proto)`, `settimeout(t)`, `connect(sa)` for one
@@ -61,7 +73,7 @@ struct TCPConnector: Connector {
 }
 
 final class TCPStream: WebStream {
-    private var fd: Int32
+    private(set) var fd: Int32
     private let timeoutNanos: UInt64
 
     init(fd: Int32, timeout: Double) {
@@ -133,5 +145,10 @@ final class TCPStream: WebStream {
 
     func close() {
         if fd >= 0 { _ = Glibc.close(fd); fd = -1 }
+    }
+
+    func startTLS(serverHostname: [UInt8], deadline outer: UInt64?) throws(PyException) -> WebStream {
+        guard fd >= 0 else { throw .os(EBADF) }
+        return try TLSStream.handshake(over: self, serverHostname: serverHostname, deadline: deadline(outer))
     }
 }
