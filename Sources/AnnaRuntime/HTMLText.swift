@@ -156,27 +156,21 @@ enum HTMLText {
 
     /// `re.sub(r"\s+", " ", s)`.
     static func collapseWhitespace(_ s: CPs) -> CPs {
-        var out: CPs = []
-        var inRun = false
-        for c in s {
-            if Py.isStripSpace(c) {
-                if !inRun { out.append(0x20) }
-                inRun = true
-            } else {
-                out.append(c)
-                inRun = false
-            }
-        }
-        return out
+        collapseRuns(s) { Py.isStripSpace($0) }
     }
 
     /// `re.sub(r"[ \t]+", " ", s)`.
     static func collapseBlanks(_ s: CPs) -> CPs {
+        collapseRuns(s) { $0 == 0x20 || $0 == 0x09 }
+    }
+
+    /// Each maximal run of code points matching `isRun` becomes one space.
+    static func collapseRuns(_ s: CPs, _ isRun: (UInt32) -> Bool) -> CPs {
         var out: CPs = []
         out.reserveCapacity(s.count)
         var inRun = false
         for c in s {
-            if c == 0x20 || c == 0x09 {
+            if isRun(c) {
                 if !inRun { out.append(0x20) }
                 inRun = true
             } else {
