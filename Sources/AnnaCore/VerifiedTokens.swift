@@ -18,11 +18,13 @@ public final class VerifiedTokens: Sendable {
     static let capacity = 1024
     private struct Table {
         var entries: [UInt64: Entry] = [:]
-        /// Slots of tokens verified once: a token is remembered the second
-        /// time it verifies, so a stream of never-repeated tokens pays only
-        /// for this set, not for copies it would never use.
-        var seenOnce: Set<UInt64> = []
+        /// Slots of tokens verified once, direct-mapped (a newer token
+        /// overwrites an older one in its cell): a token is remembered the
+        /// second time it verifies, so a stream of never-repeated tokens
+        /// pays one store here, not copies it would never use.
+        var seenOnce = [UInt64](repeating: 0, count: VerifiedTokens.seenCells)
     }
+    static let seenCells = 4096
     private let table = Mutex(Table())
 
     public init() {}
@@ -44,10 +46,10 @@ public final class VerifiedTokens: Sendable {
         case .success(let v):
             s.withBytes { b in
                 guard let slot = VerifiedTokens.slot(b) else { return }
+                let cell = Int(truncatingIfNeeded: slot >> 52) & (VerifiedTokens.seenCells - 1)
                 let second = table.withLock { t in
-                    if t.seenOnce.remove(slot) != nil { return true }
-                    if t.seenOnce.count >= 4 * VerifiedTokens.capacity { t.seenOnce.removeAll(keepingCapacity: true) }
-                    t.seenOnce.insert(slot)
+                    if t.seenOnce[cell] == slot { return true }
+                    t.seenOnce[cell] = slot
                     return false
                 }
                 guard second else { return }
