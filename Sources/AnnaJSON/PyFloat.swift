@@ -34,7 +34,7 @@ public enum PyFloat {
                 out += digits[..<i] + "." + digits[i...]
             }
         } else {
-            out += String(digits.first!)
+            out += digits.prefix(1)
             if n > 1 { out += "." + digits.dropFirst() }
             out += x < 0 ? "e-" : "e+"
             let e = String(abs(x))
