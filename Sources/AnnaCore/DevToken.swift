@@ -86,11 +86,6 @@ public enum DevToken {
         return String(decoding: token, as: UTF8.self)
     }
 
-    static func hmac(key: [UInt8], _ body: [UInt8]) -> [UInt8] {
-        let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: key))
-        return Array(code)
-    }
-
     public struct VerifyError: Error, Sendable, Equatable {
         public var message: String
     }

@@ -13,6 +13,10 @@ public struct ByteBuffer: ~Copyable {
     public var count: Int { _count }
     @usableFromInline var released = false
 
+    // The two fatalErrors below are malloc/realloc failures only: every
+    // buffer is sized by input the runtime has already capped (16 MiB lines,
+    // 256 KiB states), so no input can ask for an impossible size; running
+    // out of memory would trap in Swift's own allocations anyway.
     public init(capacity: Int = 256) {
         let cap = Swift.max(capacity, 16)
         guard let p = malloc(cap) else { fatalError("out of memory") }

@@ -169,7 +169,7 @@ public struct JObject: Sendable {
         }
         entries.append((key, value))
         if index != nil {
-            index![key] = entries.count - 1
+            index?[key] = entries.count - 1
         } else if entries.count > JObject.indexThreshold {
             rebuildIndex()
         }
@@ -182,10 +182,7 @@ public struct JObject: Sendable {
     /// Appends without checking for an existing key; the caller guarantees
     /// the key is new (result objects built by handlers).
     public mutating func append(_ key: StaticString, _ value: JSON) {
-        cachedPyDefault = nil
-        entries.append((JStr(key.description), value))
-        if index != nil { index![entries.last!.key] = entries.count - 1 }
-        else if entries.count > JObject.indexThreshold { rebuildIndex() }
+        appendNew(JStr(key.description), value)
     }
 
     /// Appends a key the caller knows is not present yet (the parser, after

@@ -124,21 +124,9 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
         }
     }
 
-    /// A plugin request or notification. Requests run on a worker (they may
-    /// wait on the host or the dispatcher); notifications are handled right
-    /// here on the reader thread, so progress keeps the order it was sent in
-    /// and is recorded before an answer that follows it (JOB-PROG-*).
+    /// A plugin request or notification; requests are answered on a worker.
     func received(_ req: JObject, from p: PluginProcess) {
-        let router = ReverseRouter(store: store)
-        if ReverseRouter.isNotification(req) {
-            router.handle(req, from: p)
-        } else {
-            // EX-CTX-1/2: attribute the request now, while the invoke it
-            // belongs to is still registered; a plugin may send its answer
-            // right behind it, and by the time a worker runs the invoke is gone.
-            let origin = p.origin(for: ReverseRouter.params(of: req)).0
-            workers.submit { router.handle(req, from: p, origin: origin) }
-        }
+        ReverseRouter(store: store).received(req, from: p, submit: workers.submit)
     }
 
     /// Stops every plugin (close stdin, SIGTERM, SIGKILL after 2 s) and

@@ -41,22 +41,20 @@ struct ReverseRouter {
         var data: JObject?
     }
 
-    /// EX-NOTIF-1: no `id`, or a null one.
-    static func isNotification(_ req: JObject) -> Bool {
-        guard let id = req["id"] else { return true }
-        return id.isNull
-    }
-
     /// EX-REV-1: a falsy or non-object `params` counts as `{}`.
     static func params(of req: JObject) -> JObject {
         let raw = req["params"] ?? .null
         return (raw.isTruthy ? raw.object : nil) ?? JObject()
     }
 
-    /// Handles a request or notification. `origin` is the invoke a request
-    /// belongs to, resolved by the caller when the line arrived (EX-CTX-1/2);
-    /// unused for notifications.
-    func handle(_ req: JObject, from p: PluginProcess, origin: InvokeOrigin? = nil) {
+    /// Takes a plugin request or notification on the reader thread, as its
+    /// line arrives. Notifications are handled here, so progress keeps the
+    /// order it was sent in and is recorded before an answer that follows
+    /// it (JOB-PROG-*). A request is attributed to its invoke now, while that
+    /// invoke is still registered (a plugin may send its answer right behind
+    /// it: EX-CTX-1/2), then answered through `submit`, which may run it on
+    /// another thread (it can wait on the host or the dispatcher).
+    func received(_ req: JObject, from p: PluginProcess, submit: (@escaping @Sendable () -> Void) -> Void) {
         let method = req["method"] ?? .null
         let params = ReverseRouter.params(of: req)
         guard let id = req["id"], !id.isNull else {
@@ -68,6 +66,11 @@ struct ReverseRouter {
             }
             return
         }
+        let origin = p.origin(for: params).0
+        submit { answer(id: id, method: method, params: params, origin: origin, to: p) }
+    }
+
+    func answer(id: JSON, method: JSON, params: JObject, origin: InvokeOrigin?, to p: PluginProcess) {
         let outcome: Result<JObject, RPCError>
         do {
             outcome = .success(try route(method: method, params: params, origin: origin))

@@ -45,9 +45,9 @@ import AnnaJSON
         #expect(v(.str(t1 + "x")) == "bad signature")
         #expect(v(.str(t1 + ".extra")) == "bad signature")
         #expect(v(".") == "bad signature")
-        let notJSON = Base64URL.encode(Array("not json".utf8)) + "." + Base64URL.encode(DevToken.hmac(key: key, Array("not json".utf8)))
+        let notJSON = Base64URL.encode(Array("not json".utf8)) + "." + Base64URL.encode(DevToken.Signer(key: key).mac(Array("not json".utf8)))
         #expect(v(.str(notJSON)) == "payload not json: Expecting value: line 1 column 1 (char 0)")
-        let empty = Base64URL.encode(Array("{}".utf8)) + "." + Base64URL.encode(DevToken.hmac(key: key, Array("{}".utf8)))
+        let empty = Base64URL.encode(Array("{}".utf8)) + "." + Base64URL.encode(DevToken.Signer(key: key).mac(Array("{}".utf8)))
         #expect(v(.str(empty)) == "token expired")
     }
 
