@@ -34,8 +34,11 @@ public final class WorkerPool: @unchecked Sendable {
         busy += 1
         let spawn = (queue.count - head) > idle && threads < maxThreads
         if spawn { threads += 1 }
-        pthread_cond_signal(&cond)
+        let wake = idle > 0
         pthread_mutex_unlock(&mutex)
+        // Signalled after unlocking, so the woken worker does not wake
+        // straight into a mutex we still hold.
+        if wake { pthread_cond_signal(&cond) }
         if spawn { startThread() }
     }
 
@@ -121,8 +124,10 @@ public final class WorkerPool: @unchecked Sendable {
             let w = take()
             pthread_mutex_unlock(&mutex)
             w()
-            finished()
+            // One lock both retires this job and looks for the next.
             pthread_mutex_lock(&mutex)
+            busy -= 1
+            if busy == 0 { pthread_cond_broadcast(&idleCond) }
         }
     }
 }
