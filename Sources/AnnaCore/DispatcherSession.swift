@@ -31,6 +31,39 @@ public final class DispatcherSession: Sendable {
         }
         return Dispatcher.run(m, Call(session: self, args: a))
     }
+
+    /// How `startCall` went.
+    public enum Start {
+        /// Answered on the spot (every check before the plugin call failed).
+        case finished(HandlerResult)
+        /// In flight: `done` runs once, later, on another thread.
+        case started
+        /// Not started and nothing happened: use `call` on a thread that may block.
+        case needsThread
+    }
+
+    /// `call` for the one method that waits on a plugin, without a waiting
+    /// thread: tools.invoke to a warm plugin is sent here and answered
+    /// from the plugin's reader, so no thread sits blocked per call in
+    /// flight. Checks and results are exactly `call`'s.
+    public func startCall(ns: JStr, method: JStr, args: JSON,
+                          done: @escaping @Sendable (HandlerResult) -> Void) -> Start {
+        guard let m = HostMethod.find(ns: ns, method: method), m == .toolsInvoke else { return .needsThread }
+        if !acl.allows(m) {
+            return .finished(.failure(.permissionDenied("manifest does not grant '\(m.namespace).\(m.name)'")))
+        }
+        let prepared: ToolsHandlers.PreparedInvoke
+        do {
+            prepared = try ToolsHandlers.prepareInvoke(Call(session: self, args: args.isTruthy ? args : .object(JObject())))
+        } catch {
+            return .finished(.failure(error))
+        }
+        let started = prepared.pool.startInvoke(toolId: prepared.plugin, toolName: prepared.tool, arguments: prepared.arguments,
+                                                timeoutMs: prepared.timeoutMs, origin: InvokeOrigin(session: self)) { outcome in
+            done(Result { () throws(HostError) -> JObject in try ToolsHandlers.finishInvoke(prepared, outcome) })
+        }
+        return started ? .started : .needsThread
+    }
 }
 
 /// The inputs of one handler run.

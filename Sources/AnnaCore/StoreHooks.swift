@@ -35,6 +35,12 @@ public protocol ExecutaInvoker: AnyObject, Sendable {
     func isRegistered(_ toolId: JStr) -> Bool
     /// Blocks until the plugin answers, the budget elapses or the process dies.
     func invoke(toolId: JStr, toolName: JStr, arguments: JSON, timeoutMs: Int?, origin: InvokeOrigin) -> InvokeOutcome
+    /// The same call without a waiting thread: true when it was sent and
+    /// `done` will run once, later, on another thread; false when it could
+    /// not start without blocking (no warm process, a full pipe, a large
+    /// frame) and nothing happened: the caller then uses `invoke`.
+    func startInvoke(toolId: JStr, toolName: JStr, arguments: JSON, timeoutMs: Int?, origin: InvokeOrigin,
+                     done: @escaping @Sendable (InvokeOutcome) -> Void) -> Bool
 }
 
 /// The tools.invokeAsync job family (08), reached after dispatcher validation.

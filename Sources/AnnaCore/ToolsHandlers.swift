@@ -28,7 +28,24 @@ enum ToolsHandlers {
         return (toolId, method, timeout)
     }
 
+    /// A validated tools.invoke, ready to go to the pool.
+    struct PreparedInvoke {
+        let pool: any ExecutaInvoker
+        let toolId: JStr, plugin: JStr, tool: JStr
+        let arguments: JSON
+        /// D-TMO-2: the clamped timeout (nil when none was asked) and the one asked.
+        let timeoutMs: Int?, requested: JSON
+    }
+
     static func invoke(_ c: Call) throws(HostError) -> JObject {
+        let p = try prepareInvoke(c)
+        let outcome = p.pool.invoke(toolId: p.plugin, toolName: p.tool, arguments: p.arguments, timeoutMs: p.timeoutMs,
+                                    origin: InvokeOrigin(session: c.session))
+        return try finishInvoke(p, outcome)
+    }
+
+    /// Every check made before the plugin is called (D-INVOKE-1..9).
+    static func prepareInvoke(_ c: Call) throws(HostError) -> PreparedInvoke {
         let a = try c.object().get()
         let rawArgs = a["args"] ?? .null
         let toolArgs: JSON = rawArgs.isTruthy ? rawArgs : .object(JObject())   // D-INVOKE-6
@@ -47,25 +64,29 @@ enum ToolsHandlers {
         guard let pool = c.store.executa, pool.isRegistered(plugin) else {
             throw .notImplemented("tools.invoke is not available in this runtime")   // D-INVOKE-9
         }
-        let outcome = pool.invoke(toolId: plugin, toolName: tool, arguments: toolArgs, timeoutMs: clamped,
-                                  origin: InvokeOrigin(session: c.session))
+        return PreparedInvoke(pool: pool, toolId: toolId, plugin: plugin, tool: tool, arguments: toolArgs,
+                              timeoutMs: clamped, requested: timeoutIn)
+    }
+
+    /// The result (or wire error) of what the plugin answered.
+    static func finishInvoke(_ p: PreparedInvoke, _ outcome: InvokeOutcome) throws(HostError) -> JObject {
         switch outcome {
         case .failure(let e):
             throw e
         case .timeout(let text):
             // D-INVOKE-10.
-            var details = JObject(uniqueEntries: [("tool_id", .string(toolId))])
-            if let clamped {
+            var details = JObject(uniqueEntries: [("tool_id", .string(p.toolId))])
+            if let clamped = p.timeoutMs {
                 details.append("timeout_ms", .int(clamped))
-                if !(timeoutIn == .int(clamped)) {
-                    details.append("requested_timeout_ms", timeoutIn)
+                if !(p.requested == .int(clamped)) {
+                    details.append("requested_timeout_ms", p.requested)
                     details.append("max_timeout_ms", .int(maxTimeoutMs))
                 }
             }
-            throw HostError("tool_timeout", text.isEmpty ? "tool '\(toolId)' exceeded the negotiated timeout" : text, details)
+            throw HostError("tool_timeout", text.isEmpty ? "tool '\(p.toolId)' exceeded the negotiated timeout" : text, details)
         case .envelope(let outer):
-            try raiseIfResultTooLarge(outer, plugin: plugin, tool: tool)
-            return try unwrap(outer, toolId: toolId)
+            try raiseIfResultTooLarge(outer, plugin: p.plugin, tool: p.tool)
+            return try unwrap(outer, toolId: p.toolId)
         }
     }
 

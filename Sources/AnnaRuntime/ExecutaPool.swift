@@ -8,6 +8,8 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
     let registry: ExecutaRegistry
     let store: WindowStore
     let workers = WorkerPool(maxThreads: 256, name: "anna-executa")
+    /// Deadlines of invokes answered without a waiting thread (startInvoke).
+    let deadlines = DeadlineTimer(name: "anna-deadline")
     let live = RWLock<[JStr: PluginProcess]>([:])
     /// One gate per tool id: concurrent first calls spawn one process
     /// (EX-SPAWN-3), without holding up warm calls to other tools.
@@ -39,7 +41,24 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
         case .failure(let e): return .failure(e.hostError)
         }
         let budget = ExecutaPool.budgetSeconds(timeoutMs)
-        switch process.invoke(tool: toolName, arguments: arguments, origin: origin, budgetNanos: UInt64(budget * 1e9)) {
+        let reply = process.invoke(tool: toolName, arguments: arguments, origin: origin, budgetNanos: UInt64(budget * 1e9))
+        return ExecutaPool.outcome(reply, toolId: toolId, budget: budget)
+    }
+
+    public func startInvoke(toolId: JStr, toolName: JStr, arguments: JSON, timeoutMs: Int?, origin: InvokeOrigin,
+                            done: @escaping @Sendable (InvokeOutcome) -> Void) -> Bool {
+        // Spawning may take a while; only warm processes are used here.
+        guard let process = live.read({ $0[toolId] }), process.isAlive else { return false }
+        let budget = ExecutaPool.budgetSeconds(timeoutMs)
+        let start = process.startInvoke(tool: toolName, arguments: arguments, origin: origin,
+                                        budgetNanos: UInt64(budget * 1e9), timer: deadlines) { reply in
+            done(ExecutaPool.outcome(reply, toolId: toolId, budget: budget))
+        }
+        return start == .started
+    }
+
+    static func outcome(_ reply: PluginReply?, toolId: JStr, budget: Double) -> InvokeOutcome {
+        switch reply {
         case .envelope(let outer)?: return .envelope(outer)
         case .cancelled?: return .failure(HostError("tool_failed", "invoke cancelled"))
         case nil:
@@ -143,7 +162,7 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
             return d.filter { p in !warm.contains { $0 === p } }
         }
         for p in all { p.closeStdin() }
-        defer { workers.shutdown() }
+        defer { workers.shutdown(); deadlines.shutdown() }
         // Terminate in parallel so N stubborn plugins cost 2 s, not 2N s.
         let done = OneShot<Void>()
         let remaining = Atomic<Int>(all.count)

@@ -24,6 +24,13 @@ final class IOLock<Value>: @unchecked Sendable {
         defer { pthread_mutex_unlock(&mutex) }
         return try body(&value)
     }
+
+    /// Runs `body` only if the lock is free right now; nil if it is held.
+    func withLockIfAvailable<R>(_ body: (inout Value) throws -> R) rethrows -> R? {
+        guard pthread_mutex_trylock(&mutex) == 0 else { return nil }
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body(&value)
+    }
 }
 
 /// A reader-writer lock for tables read on every call and written rarely

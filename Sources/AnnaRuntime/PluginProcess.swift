@@ -34,9 +34,33 @@ final class PluginProcess: Sendable {
     let onExit: @Sendable (PluginProcess) -> Void
     let onRequest: @Sendable (PluginProcess, JObject) -> Void
 
+    /// Who receives the answer to one request id.
+    struct Pending {
+        enum Receiver {
+            /// A thread blocked in `invoke`.
+            case waiter(OneShot<PluginReply>)
+            /// `startInvoke`: called on the thread that resolves the call
+            /// (nil = its deadline passed); its timer entry is cancelled first.
+            case callback(@Sendable (PluginReply?) -> Void, DeadlineTimer.Entry?)
+        }
+        let receiver: Receiver
+        /// The invoke id this request carries, forgotten with it.
+        let invokeId: JStr
+
+        func deliver(_ reply: PluginReply?) {
+            switch receiver {
+            case .waiter(let slot):
+                if let reply { slot.fulfill(reply) }
+            case .callback(let done, let entry):
+                entry?.cancel()
+                done(reply)
+            }
+        }
+    }
+
     struct State {
         var nextId = 1
-        var pending: [Int: OneShot<PluginReply>] = [:]
+        var pending: [Int: Pending] = [:]
         /// Invokes in flight on this process, by invoke id (EX-INV-1 step 4).
         var invokes: [JStr: InvokeOrigin] = [:]
         var alive = true
@@ -48,6 +72,9 @@ final class PluginProcess: Sendable {
         self.child = child
         self.onRequest = onRequest
         self.onExit = onExit
+        // Writers that must not block (startInvoke) rely on EAGAIN; the
+        // others wait for room in Sys.writeAll.
+        Sys.setNonBlocking(child.stdin)
     }
 
     /// Starts the stdout reader and the stderr pump; false if the OS refused
@@ -68,12 +95,31 @@ final class PluginProcess: Sendable {
     /// Writes one frame; false when the pipe is closed or broken.
     @discardableResult
     func write(_ line: borrowing ByteBuffer) -> Bool {
+        line.withBytes { write($0) }
+    }
+
+    @discardableResult
+    func write(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         writeOpen.withLock { open in
             guard open else { return false }
-            let ok = line.withBytes { Sys.writeAllNoSigpipe(child.stdin, $0) }
+            let ok = Sys.writeAllNoSigpipe(child.stdin, bytes)
             if !ok { open = false }
             return ok
         }
+    }
+
+    /// Writes one frame only if that cannot block: at most PIPE_BUF bytes,
+    /// all or nothing. `.full` when the plugin is not reading, the frame is
+    /// larger, or another writer holds the pipe (it may be waiting for room
+    /// itself); the caller then writes from a thread that may wait.
+    func tryWrite(_ line: borrowing ByteBuffer) -> Sys.AtomicWrite {
+        guard line.count <= Int(PIPE_BUF) else { return .full }
+        return writeOpen.withLockIfAvailable { open in
+            guard open else { return .failed }
+            let (r, _) = Sys.withoutSIGPIPE { line.withBytes { Sys.writeAtomic(child.stdin, $0) } }
+            if r == .failed { open = false }
+            return r
+        } ?? .full
     }
 
     func closeStdin() {
@@ -89,19 +135,71 @@ final class PluginProcess: Sendable {
     /// (the pending entry is removed; a late answer is ignored).
     func invoke(tool: JStr, arguments: JSON, origin: InvokeOrigin, budgetNanos: UInt64,
                 register: ((@escaping @Sendable () -> Void) -> Void)? = nil) -> PluginReply? {
-        let invokeId = JStr(UUID4.hex())
         let slot = OneShot<PluginReply>()
+        var frame = ByteBuffer(capacity: 256)
+        guard let id = enqueue(tool: tool, arguments: arguments, origin: origin, .waiter(slot), frame: &frame) else {
+            return .envelope(PluginProcess.exited)
+        }
+        register?({ slot.fulfill(.cancelled) })
+        write(frame)   // a broken pipe shows up as EOF on stdout, which fails the call
+        let reply = slot.wait(timeoutNanos: budgetNanos)
+        _ = take(id)
+        return reply
+    }
+
+    /// What `startInvoke` did.
+    enum Start {
+        /// Sent; `done` runs exactly once, on the thread that resolves the call.
+        case started
+        /// Nothing was sent and `done` will not run: the frame is larger than
+        /// one atomic pipe write, the pipe is full (the plugin is not reading)
+        /// or the process is gone. The caller uses the blocking `invoke` on a
+        /// thread that may wait.
+        case wouldBlock
+    }
+
+    /// Sends `invoke` without waiting (EX-INV-1): the answer, the process's
+    /// death or the deadline (`timer`, nil reply) resolves `done`. Only
+    /// frames that fit one atomic pipe write are sent here, so the caller's
+    /// thread (the bridge's reader) never blocks on a plugin.
+    func startInvoke(tool: JStr, arguments: JSON, origin: InvokeOrigin, budgetNanos: UInt64, timer: DeadlineTimer,
+                     done: @escaping @Sendable (PluginReply?) -> Void) -> Start {
+        var frame = ByteBuffer(capacity: 256)
+        guard let id = enqueue(tool: tool, arguments: arguments, origin: origin, .callback(done, nil), frame: &frame) else {
+            return .wouldBlock
+        }
+        if tryWrite(frame) == .full {
+            // Withdrawn before anything reached the plugin; unless the reader
+            // already failed it (process death), in which case `done` ran.
+            return take(id) == nil ? .started : .wouldBlock
+        }
+        // Sent, or failed: a broken pipe shows up as EOF on stdout, which
+        // fails the call. Arm the deadline; if the answer came first, disarm.
+        guard let entry = timer.schedule(afterNanos: budgetNanos, { [weak self] in
+            self?.take(id)?.deliver(nil)
+        }) else { return .started }   // no timer thread: the call still ends at EOF or its answer
+        let armed = state.withLock { s -> Bool in
+            guard let p = s.pending[id], case .callback(let cb, nil) = p.receiver else { return false }
+            s.pending[id] = Pending(receiver: .callback(cb, entry), invokeId: p.invokeId)
+            return true
+        }
+        if !armed { entry.cancel() }
+        return .started
+    }
+
+    /// Registers a request and writes its frame; nil once the process is dead.
+    private func enqueue(tool: JStr, arguments: JSON, origin: InvokeOrigin,
+                         _ receiver: Pending.Receiver, frame: inout ByteBuffer) -> Int? {
+        let invokeId = JStr(UUID4.hex())
         let id: Int? = state.withLock { s -> Int? in
             guard s.alive else { return nil }
             let id = s.nextId
             s.nextId += 1
-            s.pending[id] = slot
+            s.pending[id] = Pending(receiver: receiver, invokeId: invokeId)
             s.invokes[invokeId] = origin
             return id
         }
-        guard let id else { return .envelope(PluginProcess.exited) }
-        register?({ slot.fulfill(.cancelled) })
-        var frame = ByteBuffer(capacity: 256)
+        guard let id else { return nil }
         frame.append("{\"jsonrpc\": \"2.0\", \"id\": ")
         frame.appendDecimal(id)
         frame.append(", \"method\": \"invoke\", \"params\": {\"tool\": ")
@@ -111,13 +209,18 @@ final class PluginProcess: Sendable {
         frame.append(", \"context\": {\"invoke_id\": \"")
         frame.append(invokeId.string)
         frame.append("\"}}}\n")
-        write(frame)   // a broken pipe shows up as EOF on stdout, which fails the call
-        let reply = slot.wait(timeoutNanos: budgetNanos)
-        state.withLock { s in
-            s.pending.removeValue(forKey: id)
-            s.invokes.removeValue(forKey: invokeId)
+        return id
+    }
+
+    /// Removes a request (answered, expired, withdrawn) with its invoke id;
+    /// whoever takes it resolves it, so each request is resolved once.
+    @discardableResult
+    private func take(_ id: Int) -> Pending? {
+        state.withLock { s -> Pending? in
+            guard let p = s.pending.removeValue(forKey: id) else { return nil }
+            s.invokes.removeValue(forKey: p.invokeId)
+            return p
         }
-        return reply
     }
 
     /// The reply of a call whose process died (EX-ENV-4).
@@ -170,17 +273,16 @@ final class PluginProcess: Sendable {
             onRequest(self, o)   // EX-READ-3
             return
         }
-        guard let id = PluginProcess.matchableId(o["id"]),
-              let slot = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }   // EX-RESP-1
+        guard let id = PluginProcess.matchableId(o["id"]), let p = take(id) else { return }   // EX-RESP-1
         if line.count > PluginProcess.maxResultBytes {   // EX-RESP-2
-            slot.fulfill(.envelope(PluginProcess.tooLarge(line.count)))
+            p.deliver(.envelope(PluginProcess.tooLarge(line.count)))
             return
         }
         if let err = o["error"] {   // EX-RESP-3 (any value, even null)
-            slot.fulfill(.envelope(PluginProcess.failedEnvelope(PluginProcess.errorText(err))))
+            p.deliver(.envelope(PluginProcess.failedEnvelope(PluginProcess.errorText(err))))
             return
         }
-        slot.fulfill(.envelope(.object(JObject(uniqueEntries: [
+        p.deliver(.envelope(.object(JObject(uniqueEntries: [
             ("success", true), ("data", o["result"] ?? .null), ("command_id", "local"),
         ]))))
     }
@@ -220,8 +322,8 @@ final class PluginProcess: Sendable {
     /// EX-FRAME-2.
     func handleOversized(head: [UInt8], size: Int) {
         let id = head.withUnsafeBufferPointer { LineFrontEnd.frameId($0) }
-        if case .int(let n)? = id, let slot = state.withLock({ $0.pending.removeValue(forKey: n) }) {
-            slot.fulfill(.envelope(PluginProcess.tooLarge(size)))
+        if case .int(let n)? = id, let p = take(n) {
+            p.deliver(.envelope(PluginProcess.tooLarge(size)))
             return
         }
         let hasMethod = JStr(wtf8: head).contains("\"method\"")
@@ -272,13 +374,14 @@ final class PluginProcess: Sendable {
 
     /// stdout closed: fail every pending call, stop the process, reap it.
     func die() {
-        let slots: [OneShot<PluginReply>] = state.withLock { s in
+        let calls: [Pending] = state.withLock { s in
             s.alive = false
             let all = Array(s.pending.values)
             s.pending.removeAll()
+            s.invokes.removeAll()
             return all
         }
-        for slot in slots { slot.fulfill(.envelope(PluginProcess.exited)) }
+        for p in calls { p.deliver(.envelope(PluginProcess.exited)) }
         onExit(self)
         terminate()
         Sys.closeFD(child.stdout)

@@ -67,10 +67,32 @@ struct ReverseRouter {
             return
         }
         let origin = p.origin(for: params).0
-        submit { answer(id: id, method: method, params: params, origin: origin, to: p) }
+        guard answersInline(method) else {
+            submit { p.write(answer(id: id, method: method, params: params, origin: origin)) }   // EX-REV-5: a plugin gone meanwhile is not an error
+            return
+        }
+        // Storage calls never wait, so they are answered right here (two
+        // thread hand-offs fewer per call), unless the answer cannot be
+        // written without waiting: blocking this thread on the plugin's
+        // stdin while the plugin blocks on its stdout would deadlock.
+        let line = answer(id: id, method: method, params: params, origin: origin)
+        if p.tryWrite(line) == .full {
+            let bytes = line.withBytes { Array($0) }
+            submit { _ = bytes.withUnsafeBufferPointer { p.write($0) } }
+        }
     }
 
-    func answer(id: JSON, method: JSON, params: JObject, origin: InvokeOrigin?, to p: PluginProcess) {
+    /// In-memory storage methods (EX-ROUTE-5); forwarded storage (EX-ROUTE-6) may wait on the host.
+    func answersInline(_ method: JSON) -> Bool {
+        guard case .string(let m) = method, m.hasPrefix("storage/") else { return false }
+        guard m.equals("storage/get") || m.equals("storage/set") || m.equals("storage/delete") || m.equals("storage/list") else {
+            return false
+        }
+        return !(store.options.apsForwardStorage && store.hostCaller != nil)
+    }
+
+    /// The answer line (with its newline) to one plugin request.
+    func answer(id: JSON, method: JSON, params: JObject, origin: InvokeOrigin?) -> ByteBuffer {
         let outcome: Result<JObject, RPCError>
         do {
             outcome = .success(try route(method: method, params: params, origin: origin))
@@ -85,7 +107,7 @@ struct ReverseRouter {
             RPCWriter.error(id: id, code: e.code, message: e.message, data: e.data, style: .pyUnescaped, into: &out)
         }
         out.append(UInt8(ascii: "\n"))
-        p.write(out)   // EX-REV-5: failures only logged
+        return out
     }
 
     func route(method: JSON, params: JObject, origin: InvokeOrigin?) throws(RPCError) -> JObject {

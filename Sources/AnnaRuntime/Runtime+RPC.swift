@@ -124,7 +124,10 @@ extension Runtime {
 
     /// BR-M-CALL-2/3: `{"ok": true, "result": …}` or `{"ok": false, "error": …}`.
     func writeCall(_ s: DispatcherSession, ns: JSON, method: JSON, args: JSON, id: JSON, into out: inout ByteBuffer) {
-        let result = s.call(ns: ns, method: method, args: args)
+        Runtime.writeCallResult(s.call(ns: ns, method: method, args: args), id: id, into: &out)
+    }
+
+    static func writeCallResult(_ result: HandlerResult, id: JSON, into out: inout ByteBuffer) {
         RPCWriter.result(id: id, into: &out) { buf in
             switch result {
             case .success(let r):

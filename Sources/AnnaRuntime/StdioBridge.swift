@@ -87,6 +87,7 @@ public final class StdioBridge {
         if bytes.first == UInt8(ascii: "{"), JSONParser.isValidUTF8(bytes), FastEnvelope.scan(bytes, into: &e),
            let s = runtime.session(e.sessionId) {
             if HostMethod.find(ns: e.ns, method: e.method)?.mayBlock ?? false {
+                if startWithoutWorker(s, e, batch: &batch) { return }
                 let rt = runtime, out = output, env = e
                 workers.submit {
                     var resp = ByteBuffer(capacity: 256)
@@ -127,6 +128,33 @@ public final class StdioBridge {
                 runtime.handle(request: o, into: &batch)
                 batch.append(UInt8(ascii: "\n"))
             }
+        }
+    }
+
+    /// tools.invoke to a warm plugin: sent from this thread and answered
+    /// from the plugin's reader thread, saving two thread hand-offs per
+    /// call. False when the call needs a worker (nothing was done).
+    func startWithoutWorker(_ s: DispatcherSession, _ e: FastEnvelope, batch: inout ByteBuffer) -> Bool {
+        let out = output, id = e.id, pool = workers
+        pool.begin()   // BR-EOF-2: the answer is written before the bridge exits
+        let start = s.startCall(ns: e.ns, method: e.method, args: e.args) { result in
+            var resp = ByteBuffer(capacity: 256)
+            Runtime.writeCallResult(result, id: id, into: &resp)
+            resp.append(UInt8(ascii: "\n"))
+            out.writeLine(resp)
+            pool.end()
+        }
+        switch start {
+        case .started:
+            return true
+        case .finished(let result):
+            pool.end()
+            Runtime.writeCallResult(result, id: id, into: &batch)
+            batch.append(UInt8(ascii: "\n"))
+            return true
+        case .needsThread:
+            pool.end()
+            return false
         }
     }
 

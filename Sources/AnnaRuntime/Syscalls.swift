@@ -116,12 +116,46 @@ public enum Sys {
         while off < buf.count {
             let n = write(fd, base + off, buf.count - off)
             if n < 0 {
-                if Glibc.errno == EINTR { continue }
+                let e = Glibc.errno
+                if e == EINTR { continue }
+                // A non-blocking pipe (a plugin's stdin) that is full: wait for room.
+                if e == EAGAIN && waitWritable(fd) { continue }
                 return false
             }
             off += n
         }
         return true
+    }
+
+    /// Blocks until `fd` accepts writes; false when it never will.
+    static func waitWritable(_ fd: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        while true {
+            let r = poll(&p, 1, -1)
+            if r > 0 { return p.revents & Int16(POLLOUT) != 0 }
+            if r < 0 && Glibc.errno != EINTR { return false }
+        }
+    }
+
+    public static func setNonBlocking(_ fd: Int32) {
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+    }
+
+    /// One write of at most PIPE_BUF bytes to a non-blocking pipe, which
+    /// POSIX makes all-or-nothing: `.written`, `.full` (nothing written, the
+    /// reader is behind) or `.failed` (the reader is gone).
+    public enum AtomicWrite { case written, full, failed }
+
+    public static func writeAtomic(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>) -> AtomicWrite {
+        guard let base = buf.baseAddress, buf.count <= Int(PIPE_BUF) else { return .failed }
+        while true {
+            let n = write(fd, base, buf.count)
+            if n == buf.count { return .written }
+            if n < 0 && Glibc.errno == EINTR { continue }
+            if n < 0 && Glibc.errno == EAGAIN { return .full }
+            return .failed
+        }
     }
 
     /// A write to a pipe whose reader died must fail with EPIPE, not kill

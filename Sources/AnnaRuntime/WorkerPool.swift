@@ -42,7 +42,18 @@ public final class WorkerPool: @unchecked Sendable {
         if spawn { startThread() }
     }
 
-    /// Waits until every submitted job has finished, or the timeout elapses.
+    /// Work running elsewhere (a call answered from a plugin's reader
+    /// thread) that `waitIdle` must also wait for: `begin` before starting
+    /// it, `end` exactly once when it is done.
+    public func begin() {
+        pthread_mutex_lock(&mutex)
+        busy += 1
+        pthread_mutex_unlock(&mutex)
+    }
+
+    public func end() { finished() }
+
+    /// Waits until every submitted job (and begun work) has finished, or the timeout elapses.
     @discardableResult
     public func waitIdle(timeoutNanos: UInt64) -> Bool {
         pthread_mutex_lock(&mutex)

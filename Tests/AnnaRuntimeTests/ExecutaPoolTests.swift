@@ -332,6 +332,72 @@ import AnnaJSON
         await h.close()
     }
 
+    /// `DispatcherSession.startCall` (the bridge's thread-free tools.invoke)
+    /// answers exactly what `call` answers: the same checks and errors
+    /// before the plugin (D-INVOKE-1..9, D-DISP-1), the same results and
+    /// tool_timeout details after it (D-INVOKE-10, EX-TMO-2); it declines
+    /// other methods and cold plugins without doing anything.
+    @Test func startCallAnswersLikeCall() async {
+        let h = H()
+        let a = h.createSession()
+        let session = h.rt.session(JStr(a))!
+        func started(_ ns: String, _ method: String, _ args: JSON) async -> (DispatcherSession.Start, HandlerResult?) {
+            let got = OneShot<HandlerResult>()
+            let start = session.startCall(ns: JStr(ns), method: JStr(method), args: args) { got.fulfill($0) }
+            switch start {
+            case .finished(let r): return (start, r)
+            case .needsThread: return (start, nil)
+            case .started: return (start, await offThread { got.wait(timeoutNanos: 30_000_000_000) })
+            }
+        }
+        // Cold plugin and other methods: declined, nothing spawned.
+        let cold = await started("tools", "invoke", PoolHarness.toolArgs(T, "echo", [:], nil))
+        if case .needsThread = cold.0 {} else { Issue.record("cold plugin: \(cold.0)") }
+        #expect(h.liveProcess() == nil)
+        let other = await started("storage", "get", ["key": "k"])
+        if case .needsThread = other.0 {} else { Issue.record("storage.get: \(other.0)") }
+        _ = await h.echoPid(a)   // warm
+        let cases: [JSON] = [
+            .null, [:], "not-an-object", ["tool_id": ""], ["tool_id": 5],
+            ["tool_id": "tool-test-unlisted", "method": "echo"],
+            PoolHarness.toolArgs(T, "echo", ["x": [1, 2.5, "é"]], nil),
+            PoolHarness.toolArgs(T, "echo", nil, 5000),
+            ["tool_id": .str(T), "method": 7],
+            ["tool_id": .str(T), "method": "echo", "timeoutMs": "soon"],
+            PoolHarness.toolArgs(T, "error", ["error": ["code": -32602, "message": "bad"]], nil),
+            PoolHarness.toolArgs(T, "hang", [:], -5000),   // 1 s budget, requested != clamped
+        ]
+        for args in cases {
+            let viaCall = await offThread { session.call(ns: "tools", method: "invoke", args: args) }
+            let (_, viaStart) = await started("tools", "invoke", args)
+            #expect(Self.normalised(viaStart) == Self.normalised(viaCall), "args \(args.dumped)")
+        }
+        // The timeout through startCall carries the reference's details.
+        let (_, t) = await started("tools", "invoke", PoolHarness.toolArgs(T, "hang", [:], 500))
+        if case .failure(let e)? = t {
+            #expect(e.code == "tool_timeout")
+            #expect(e.message == "executa 'tool-test-plug' timed out after 3.0s")   // clamped to 1000 ms (D-TMO-2), + 2 s
+            #expect(JSON.object(e.details) == ["tool_id": .str(T), "timeout_ms": 1000, "requested_timeout_ms": 500,
+                                               "max_timeout_ms": 90000])
+        } else {
+            Issue.record("expected tool_timeout, got \(String(describing: t))")
+        }
+        #expect(h.pendingCount() == 0)
+        await h.close()
+    }
+
+    /// Results with the per-call parts (invoke id, pid) masked.
+    static func normalised(_ r: HandlerResult?) -> JSON {
+        switch r {
+        case .success(let o)?:
+            var o = o
+            if o["context"] != nil { o.set("context", "ctx") }
+            return ["ok": .object(o)]
+        case .failure(let e)?: return ["error": e.json]
+        case nil: return "no answer"
+        }
+    }
+
     // MARK: reverse RPC
 
     /// EX-CTX-1/2 and the EX-CTX-5 divergence (docs/divergences.md): a

@@ -213,6 +213,135 @@ import AnnaJSON
         await h.close()
     }
 
+    // MARK: startInvoke: calls no thread waits for
+
+    /// Collects what `startInvoke` callbacks receive (each must run once).
+    final class Replies: Sendable {
+        let got = Mutex<[Int: [PluginReply?]]>([:])
+        func done(_ k: Int) -> @Sendable (PluginReply?) -> Void {
+            { r in self.got.withLock { $0[k, default: []].append(r) } }
+        }
+        var count: Int { got.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+        subscript(k: Int) -> [PluginReply?] { got.withLock { $0[k] ?? [] } }
+    }
+
+    static func start(_ p: PluginProcess, _ origin: InvokeOrigin, _ tool: String, _ args: JSON, budget: Double = 30,
+                      timer: DeadlineTimer, _ done: @escaping @Sendable (PluginReply?) -> Void) -> PluginProcess.Start {
+        p.startInvoke(tool: JStr(tool), arguments: args, origin: origin, budgetNanos: UInt64(budget * 1e9),
+                      timer: timer, done: done)
+    }
+
+    /// EX-INV-1 without a waiting thread: many calls in flight, each answer
+    /// delivered once to its own callback, the tables empty afterwards.
+    @Test func startInvokeAnswersEachCallOnce() async throws {
+        let h = PoolHarness()
+        let origin = InvokeOrigin(session: h.rt.session(JStr(h.createSession()))!)
+        let p = try #require(Self.start(h, Hooks()))
+        let timer = DeadlineTimer(name: "test")
+        let replies = Replies()
+        for k in 0..<64 {
+            #expect(Self.start(p, origin, "echo", ["k": .int(k)], timer: timer, replies.done(k)) == .started)
+        }
+        #expect(await eventually { replies.count == 64 })
+        for k in 0..<64 {
+            #expect(replies[k].count == 1)
+            #expect(Self.data(replies[k].first ?? nil)?["arguments"] == ["k": .int(k)], "\(replies[k])")
+        }
+        p.state.withLock { s in #expect(s.pending.isEmpty && s.invokes.isEmpty) }
+        try? await Task.sleep(nanoseconds: 50_000_000)
+        #expect(replies.count == 64, "a disarmed deadline fired")
+        await offThread { p.terminate() }
+        timer.shutdown()
+        await h.close()
+    }
+
+    /// EX-TMO-2: the deadline resolves the call with nil, once; the late
+    /// answer is ignored and the process keeps serving.
+    @Test func startInvokeDeadlineThenLateAnswerIgnored() async throws {
+        let h = PoolHarness()
+        let origin = InvokeOrigin(session: h.rt.session(JStr(h.createSession()))!)
+        let p = try #require(Self.start(h, Hooks()))
+        let timer = DeadlineTimer(name: "test")
+        let replies = Replies()
+        #expect(Self.start(p, origin, "sleep", ["s": 0.4], budget: 0.05, timer: timer, replies.done(0)) == .started)
+        #expect(await eventually { replies.count == 1 })
+        if case .some(.none) = replies[0].first {} else { Issue.record("expected a nil reply, got \(replies[0])") }
+        p.state.withLock { s in #expect(s.pending.isEmpty && s.invokes.isEmpty, "entries leave the table at the deadline") }
+        #expect(Self.start(p, origin, "sleep", ["s": 0.6], timer: timer, replies.done(1)) == .started)
+        #expect(await eventually { replies.count == 2 })
+        #expect(replies[0].count == 1, "the late answer reached the expired call")
+        #expect(Self.data(replies[1].first ?? nil) == ["slept": 0.6])
+        await offThread { p.terminate() }
+        timer.shutdown()
+        await h.close()
+    }
+
+    /// EX-EXIT-1: death resolves every call in flight with `executa process
+    /// exited`, once; a dead process refuses to start more.
+    @Test func startInvokeDeathResolvesPendingCalls() async throws {
+        let h = PoolHarness()
+        let origin = InvokeOrigin(session: h.rt.session(JStr(h.createSession()))!)
+        let p = try #require(Self.start(h, Hooks()))
+        let timer = DeadlineTimer(name: "test")
+        let replies = Replies()
+        #expect(Self.start(p, origin, "hang", [:], timer: timer, replies.done(0)) == .started)
+        #expect(Self.start(p, origin, "hang", [:], timer: timer, replies.done(1)) == .started)
+        #expect(Self.start(p, origin, "crash", ["code": 4], timer: timer, replies.done(2)) == .started)
+        #expect(await eventually { replies.count == 3 })
+        for k in 0..<3 {
+            guard case .some(.envelope(let outer)) = replies[k].first else { Issue.record("\(replies[k])"); continue }
+            #expect(outer == PluginProcess.exited)
+        }
+        #expect(await eventually { !p.isAlive })
+        #expect(Self.start(p, origin, "echo", [:], timer: timer, replies.done(3)) == .wouldBlock)
+        try? await Task.sleep(nanoseconds: 50_000_000)
+        #expect(replies.count == 3)
+        await offThread { p.terminate() }
+        timer.shutdown()
+        await h.close()
+    }
+
+    /// The caller's thread never blocks: a frame over one atomic pipe write,
+    /// or a plugin that stopped reading its stdin, gives `.wouldBlock` with
+    /// nothing sent or registered; calls already sent still end at death.
+    @Test func startInvokeNeverBlocksTheCaller() async throws {
+        let h = PoolHarness()
+        let origin = InvokeOrigin(session: h.rt.session(JStr(h.createSession()))!)
+        let timer = DeadlineTimer(name: "test")
+        let replies = Replies()
+        let p = try #require(Self.start(h, Hooks()))
+        let big: JSON = ["pad": .str(String(repeating: "x", count: 5000))]
+        #expect(Self.start(p, origin, "echo", big, timer: timer, replies.done(-1)) == .wouldBlock)
+        p.state.withLock { s in #expect(s.pending.isEmpty && s.invokes.isEmpty) }
+        // The frame goes through the blocking path instead.
+        #expect(Self.data(await Self.invoke(p, origin, "echo", big))?["arguments"] == big)
+        await offThread { p.terminate() }
+
+        // `sleep` never reads its stdin: the pipe fills up.
+        guard case .success(let child) = Sys.spawn(["/bin/sleep", "30"], cwd: h.proj) else {
+            Issue.record("spawn /bin/sleep failed"); return
+        }
+        let q = PluginProcess(toolId: "tool-test-sleep", child: child, onRequest: { _, _ in }, onExit: { _ in })
+        #expect(q.start())
+        var started = 0   // a blocked write would hang here until `sleep` exits (then count to 10,000)
+        while started < 10_000,
+              Self.start(q, origin, "echo", ["n": .int(started)], timer: timer, replies.done(started)) == .started {
+            started += 1
+        }
+        #expect(started > 10 && started < 10_000, "\(started) frames before the pipe was full")
+        q.state.withLock { s in #expect(s.pending.count == started && s.invokes.count == started) }
+        #expect(replies.count == 0)
+        await offThread { q.terminate() }
+        #expect(await eventually { replies.count == started })
+        for k in 0..<started {
+            guard replies[k].count == 1, case .some(.envelope(let outer)) = replies[k].first, outer == PluginProcess.exited else {
+                Issue.record("call \(k): \(replies[k])"); break
+            }
+        }
+        timer.shutdown()
+        await h.close()
+    }
+
     /// EX-FRAME-2 case 2: an oversized plugin *request* gets a -32600 answer
     /// and never reaches the request hook.
     @Test func oversizedPluginRequestIsAnswered() async throws {

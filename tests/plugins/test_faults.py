@@ -238,6 +238,21 @@ def test_drip_byte_by_byte(env: Env) -> None:
     assert ok(env.inv(env.a, "drip", {"delay": 0.002})) == {"drip": "é✓"}
 
 
+def test_flood_from_a_plugin_that_does_not_read(env: Env) -> None:
+    """Storage reverse calls are answered on the plugin's reader thread, but
+    never by blocking it on the plugin's full stdin: this plugin writes 200
+    padded requests (600 KB) before reading any answer (600 KB), which
+    deadlocks a reader that waits to write."""
+    assert env.b.register([{"tool_id": "tool-test-deaf", "project_dir": str(env.proj),
+                            "command": plug_cmd("deaf_flood.py")}]) == {"registered": ["tool-test-deaf"]}
+    sid = env.b.create(["tool-test-deaf"], user_id=3)
+    r = env.inv(sid, "flood", {"n": 200, "pad": 3000}, tool_id="tool-test-deaf", timeout=60)
+    assert ok(r) == {"sent": 200, "answered": 200, "ok": 200}
+    # and again, now warm (the invoke itself is sent without a worker)
+    r = env.inv(sid, "flood", {"n": 50, "pad": 5000}, tool_id="tool-test-deaf", timeout=60)
+    assert ok(r) == {"sent": 50, "answered": 50, "ok": 50}
+
+
 def test_flood_of_reverse_calls(env: Env) -> None:
     r = ok(env.inv(env.a, "flood", {"n": 500, "prefix": "fl"}))
     assert r == {"count": 500, "ok": 500, "answered": 500, "first_error": None}
@@ -384,15 +399,21 @@ def test_stdin_eof_fails_inflight_invoke(tmp_path: Path) -> None:
     pt = e.echo_pid(tool_id=TERM)
     ps = e.echo_pid(tool_id=SLOW)
     p = e.echo_pid()
-    key = e.b.invoke_send(e.a, T, "hang", {})
+    p2 = e.echo_pid(tool_id=T2)
+    # Small frames to warm plugins are answered from the plugin's reader
+    # thread, frames over one atomic pipe write (4096 bytes) from a worker:
+    # both kinds are answered before the bridge exits.
+    keys = [e.b.invoke_send(e.a, T, "hang", {}), e.b.invoke_send(e.bsid, T2, "hang", {}),
+            e.b.invoke_send(e.a, T, "hang", {"pad": "x" * 8000}), e.b.invoke_send(e.bsid, T2, "hang", {"pad": "y" * 8000})]
     time.sleep(0.2)
     t = time.monotonic()
     e.b.close_stdin()
-    assert err(e.b.wait_result(key, 20)) == EXITED
+    for key in keys:
+        assert err(e.b.wait_result(key, 20)) == EXITED
     assert e.b.wait_exit(30) == 0
     dt = time.monotonic() - t
     assert 1.0 < dt < 8, f"bridge exited {dt:.2f} s after EOF (SIGTERM grace is 2 s)"
-    left = [pid for pid in (pt, ps, p) if not gone(pid)]
+    left = [pid for pid in (pt, ps, p, p2) if not gone(pid)]
     for pid in left:
         pluginlib.kill_quietly(pid)
     assert not left, f"plugins still there after the bridge exited: {[(x, proc_stat(x)) for x in left]}"
