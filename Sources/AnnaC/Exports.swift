@@ -80,8 +80,7 @@ public func anna_dev_token_mint(_ rt: OpaquePointer?, _ params_json: UnsafePoint
 
 @c @implementation
 public func anna_dev_token_verify(_ rt: OpaquePointer?, _ params_json: UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar>? {
-    let result = TokenAPI.verify(runtime: RuntimeHandle.from(rt)?.runtime, params: params_json)
-    return CBridge.encode(result)
+    TokenAPI.verify(runtime: RuntimeHandle.from(rt)?.runtime, params: params_json)
 }
 
 @c @implementation

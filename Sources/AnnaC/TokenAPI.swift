@@ -75,17 +75,23 @@ enum TokenAPI {
         }
     }
 
-    static func verify(runtime: Runtime?, params: UnsafePointer<CChar>?) -> JObject {
+    /// `{"payload": …}` or `{"error": …}`, ready for the caller.
+    static func verify(runtime: Runtime?, params: UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar> {
         let p: JObject
-        switch CBridge.params(params) { case .success(let o): p = o; case .failure(let e): return e.json }
+        switch CBridge.params(params) { case .success(let o): p = o; case .failure(let e): return CBridge.encode(e.json) }
         let nowSeconds: Int64
-        switch now(p) { case .success(let n): nowSeconds = n; case .failure(let e): return e.json }
+        switch now(p) { case .success(let n): nowSeconds = n; case .failure(let e): return CBridge.encode(e.json) }
         let file: KeyFile
-        switch keyFile(runtime, p) { case .success(let f): file = f; case .failure(let e): return e.json }
+        switch keyFile(runtime, p) { case .success(let f): file = f; case .failure(let e): return CBridge.encode(e.json) }
         switch file.verify(p["token"] ?? .null, nowSeconds: nowSeconds) {
-        case .success(let payload): return ["payload": .object(payload)]
-        case .failure(.keyFile(let e)): return CBridge.errorJSON("key_file_error", e.message)
-        case .failure(.token(let e)): return CBridge.errorJSON("dev_token_error", e.message)
+        case .success(let v):
+            var out = ByteBuffer(capacity: v.text.count + 16)
+            out.append("{\"payload\": ")
+            out.append(v.text)
+            out.append(UInt8(ascii: "}"))
+            return out.takeCString()
+        case .failure(.keyFile(let e)): return CBridge.errorObject("key_file_error", e.message)
+        case .failure(.token(let e)): return CBridge.errorObject("dev_token_error", e.message)
         }
     }
 }

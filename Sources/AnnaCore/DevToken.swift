@@ -97,21 +97,33 @@ public enum DevToken {
     }
 
     public static func verify(_ token: JSON, signer: Signer, nowSeconds: Int64) -> Result<JObject, VerifyError> {
+        verified(token, signer: signer, nowSeconds: nowSeconds).map { $0.payload }
+    }
+
+    /// `verify` answering the verified token itself (its payload text ready to send).
+    public static func verified(_ token: JSON, signer: Signer, nowSeconds: Int64) -> Result<Verified, VerifyError> {
         guard case .string(let s) = token else { return .failure(VerifyError(message: "malformed token")) }
-        return check(s, signer: signer).flatMap { $0.payload(at: nowSeconds) }
+        return check(s, signer: signer).flatMap { $0.unexpired(at: nowSeconds) }
     }
 
     /// A token whose signature and payload checked out; only its expiry
     /// depends on the clock.
     public struct Verified: Sendable {
-        public let payload: JObject
+        /// The payload as `json.dumps` writes it by default: the text the
+        /// verify answer carries.
+        public let text: [UInt8]
         /// `int(payload["exp"])` (TOK-VER-7), an int or a big int.
         let exp: JSON
 
-        /// TOK-VER-7: the payload, or `token expired` once `exp < now`.
-        public func payload(at nowSeconds: Int64) -> Result<JObject, VerifyError> {
+        /// The payload as an object (parsed from `text`, which is valid JSON).
+        public var payload: JObject {
+            (try? text.withUnsafeBufferPointer { try JSONParser.parse($0) })?.object ?? JObject()
+        }
+
+        /// TOK-VER-7: itself, or `token expired` once `exp < now`.
+        public func unexpired(at nowSeconds: Int64) -> Result<Verified, VerifyError> {
             if let c = exp.compareInt(Int(nowSeconds)), c < 0 { return .failure(VerifyError(message: "token expired")) }
-            return .success(payload)
+            return .success(self)
         }
     }
 
@@ -142,6 +154,10 @@ public enum DevToken {
         case .failure(let e): return .failure(e)
         }
         guard signer.isValid(sig, for: body) else { return .failure(VerifyError(message: "bad signature")) }
+        // Bodies as minters write them skip building the object (see CompactPayload).
+        if let fast = body.withUnsafeBufferPointer({ CompactPayload.render($0) }) {
+            return .success(Verified(text: fast.text, exp: fast.exp))
+        }
         let payload: JSON
         do {
             payload = try JSONParser.parse(body)
@@ -153,7 +169,9 @@ public enum DevToken {
         guard case .object(let obj) = payload else { return .failure(VerifyError(message: "malformed token")) }
         let expValue = obj["exp"] ?? .int(0)
         guard case .success(let exp) = Py.int(expValue) else { return .failure(VerifyError(message: "malformed token")) }
-        return .success(Verified(payload: obj, exp: exp))
+        var text = ByteBuffer(capacity: body.count + 32)
+        JSONWriter.writeObject(obj, style: .pyDefault, into: &text)
+        return .success(Verified(text: text.bytes, exp: exp))
     }
 
 }

@@ -29,17 +29,17 @@ public final class VerifiedTokens: Sendable {
 
     public init() {}
 
-    /// Same answer as `DevToken.verify` with the same signer.
-    public func verify(_ token: JSON, signer: DevToken.Signer, nowSeconds: Int64) -> Result<JObject, DevToken.VerifyError> {
+    /// Same answer as `DevToken.verified` with the same signer.
+    public func verify(_ token: JSON, signer: DevToken.Signer, nowSeconds: Int64) -> Result<DevToken.Verified, DevToken.VerifyError> {
         guard case .string(let s) = token, !s.hasLoneSurrogate else {
-            return DevToken.verify(token, signer: signer, nowSeconds: nowSeconds)
+            return DevToken.verified(token, signer: signer, nowSeconds: nowSeconds)
         }
         let hit: DevToken.Verified? = s.withBytes { b in
             guard let slot = VerifiedTokens.slot(b) else { return nil }
             guard let e = table.withLock({ $0.entries[slot] }), e.token.elementsEqual(b) else { return nil }
             return e.verified
         }
-        if let hit { return hit.payload(at: nowSeconds) }
+        if let hit { return hit.unexpired(at: nowSeconds) }
         switch DevToken.check(s, signer: signer) {
         case .failure(let e):
             return .failure(e)
@@ -53,13 +53,13 @@ public final class VerifiedTokens: Sendable {
                     return false
                 }
                 guard second else { return }
-                let entry = Entry(token: Array(b), verified: DevToken.Verified(payload: v.payload.withCachedEncoding(), exp: v.exp))
+                let entry = Entry(token: Array(b), verified: v)
                 table.withLock { t in
                     if t.entries.count >= VerifiedTokens.capacity { t.entries.removeAll(keepingCapacity: true) }
                     t.entries[slot] = entry
                 }
             }
-            return v.payload(at: nowSeconds)
+            return v.unexpired(at: nowSeconds)
         }
     }
 

@@ -83,7 +83,7 @@ public final class KeyFile: Sendable {
 
     /// TOK-VER-*: `DevToken.verify` under the current key, remembering
     /// tokens that verified (see VerifiedTokens).
-    public func verify(_ token: JSON, nowSeconds: Int64) -> Result<JObject, VerifyFailure> {
+    public func verify(_ token: JSON, nowSeconds: Int64) -> Result<DevToken.Verified, VerifyFailure> {
         switch current() {
         case .failure(let e): return .failure(.keyFile(e))
         case .success(let c): return c.verified.verify(token, signer: c.signer, nowSeconds: nowSeconds).mapError { .token($0) }

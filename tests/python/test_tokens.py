@@ -96,3 +96,43 @@ def test_session_token_verifies_with_reference(session) -> None:
     ref = pytest.importorskip("anna_app_runtime_local")
     assert ref.verify_dev_token(session.token)["wid"] == session.window_uuid
     assert annaruntime.verify_dev_token(session.token)["wid"] == session.window_uuid
+
+
+# Bodies as any key holder could sign them: the canonical compact form and
+# forms whose json.loads/json.dumps round trip changes more than spacing
+# (floats, spaces, repeated keys, escapes Python does not write, big ints).
+ODD_BODIES = [
+    '{"aid":1,"exp":%(exp)d,"scopes":["a","\\u00e9\\ud83d\\ude00",{"x":[1,null,true]}],"wid":"w"}',
+    '{"exp":%(exp)d,"n":1.0,"m":1e3,"z":-0,"big":12345678901234567890123}',
+    '{ "exp" : %(exp)d , "a" : [ 1 , 2 ] }',
+    '{"exp":%(exp)d,"a":1,"a":2,"b":{"c":1,"c":"two"}}',
+    '{"exp":%(exp)d,"s":"\\/\\u0041\\u00E9\\u000a\\t","raw":"\u00e9\u2028"}',
+    '{"exp":"%(exp)d"}',
+    '{"exp":%(exp)d.9}',
+    '{"exp":%(exp)d,"deep":' + "[" * 40 + "]" * 40 + "}",
+    '{"a":"\\u0000\\u001f\\u007f\\ud800"}',
+]
+
+
+@pytest.mark.parametrize("template", ODD_BODIES)
+def test_signed_odd_bodies_verify_like_the_reference(template: str) -> None:
+    """TOK-VER-6/7: our verify output is byte-identical to json.dumps of the
+    reference's payload for any body signed with the key, canonical or not."""
+    import hashlib
+    import hmac
+    import os
+
+    ref = pytest.importorskip("anna_app_runtime_local")
+    with open(os.environ["ANNA_APP_DEV_KEY"], "rb") as f:
+        key = f.read()
+    body = (template % {"exp": int(time.time()) + 60}).encode()
+    b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()  # noqa: E731
+    token = b64(body) + "." + b64(hmac.new(key, body, hashlib.sha256).digest())
+    try:
+        expected = json.dumps({"payload": ref.verify_dev_token(token)})
+    except ValueError as e:  # no exp: expired at 0 (TOK-VER-7)
+        expected = json.dumps({"error": {"code": "dev_token_error", "message": str(e)}})
+    from annaruntime import _lib
+    for _ in range(3):  # the second and later verifies are answered from the memo
+        raw = _lib.take_string(_lib.lib.anna_dev_token_verify(None, json.dumps({"token": token}).encode()))
+        assert raw.decode() == expected
