@@ -35,16 +35,10 @@ final class DeadlineTimer: @unchecked Sendable {
     /// When the thread will next wake by itself; a new entry due earlier
     /// must wake it, a later one need not (the usual case: equal budgets).
     private var wakeAt = UInt64.max
-    private let name: String
 
-    init(name: String) {
-        self.name = name
+    init() {
         pthread_mutex_init(&mutex, nil)
-        var attr = pthread_condattr_t()
-        pthread_condattr_init(&attr)
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
-        pthread_cond_init(&cond, &attr)
-        pthread_condattr_destroy(&attr)
+        Sys.initMonotonicCondition(&cond)
     }
 
     /// Schedules `action` after `nanos`; nil when no timer thread could be

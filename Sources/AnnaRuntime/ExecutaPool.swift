@@ -9,7 +9,7 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
     let store: WindowStore
     let workers = WorkerPool(maxThreads: 256, name: "anna-executa")
     /// Deadlines of invokes answered without a waiting thread (startInvoke).
-    let deadlines = DeadlineTimer(name: "anna-deadline")
+    let deadlines = DeadlineTimer()
     let live = RWLock<[JStr: PluginProcess]>([:])
     /// One gate per tool id: concurrent first calls spawn one process
     /// (EX-SPAWN-3), without holding up warm calls to other tools.

@@ -11,11 +11,7 @@ public final class OneShot<T>: @unchecked Sendable {
 
     public init() {
         pthread_mutex_init(&mutex, nil)
-        var attr = pthread_condattr_t()
-        pthread_condattr_init(&attr)
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
-        pthread_cond_init(&cond, &attr)
-        pthread_condattr_destroy(&attr)
+        Sys.initMonotonicCondition(&cond)
     }
 
     deinit {

@@ -137,6 +137,16 @@ public enum Sys {
         }
     }
 
+    /// A condition variable whose timed waits use CLOCK_MONOTONIC, so a
+    /// wall-clock change neither fires nor postpones a deadline.
+    static func initMonotonicCondition(_ cond: UnsafeMutablePointer<pthread_cond_t>) {
+        var attr = pthread_condattr_t()
+        pthread_condattr_init(&attr)
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
+        pthread_cond_init(cond, &attr)
+        pthread_condattr_destroy(&attr)
+    }
+
     public static func setNonBlocking(_ fd: Int32) {
         let flags = fcntl(fd, F_GETFL)
         if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }

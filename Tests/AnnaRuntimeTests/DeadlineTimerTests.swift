@@ -5,7 +5,7 @@ import Testing
 /// The timer behind tool_timeout for invokes no thread waits for (EX-TMO-1/2).
 @Suite struct DeadlineTimerTests {
     @Test func firesInDeadlineOrderAndOnlyOnce() async {
-        let t = DeadlineTimer(name: "test")
+        let t = DeadlineTimer()
         let fired = Mutex<[Int]>([])
         _ = t.schedule(afterNanos: 300_000_000) { fired.withLock { $0.append(300) } }
         _ = t.schedule(afterNanos: 100_000_000) { fired.withLock { $0.append(100) } }
@@ -19,7 +19,7 @@ import Testing
     /// The thread sleeps until the earliest deadline; an earlier one
     /// scheduled meanwhile must wake it (not wait 60 s behind the first).
     @Test func anEarlierDeadlineWakesTheSleepingThread() async {
-        let t = DeadlineTimer(name: "test")
+        let t = DeadlineTimer()
         let fired = Mutex<[Int]>([])
         _ = t.schedule(afterNanos: 60_000_000_000) { fired.withLock { $0.append(60) } }
         try? await Task.sleep(nanoseconds: 50_000_000)   // let it fall asleep
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func cancelledEntriesNeverFire() async {
-        let t = DeadlineTimer(name: "test")
+        let t = DeadlineTimer()
         let fired = Atomic<Int>(0)
         var entries: [DeadlineTimer.Entry] = []
         for i in 0..<200 {
@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func shutdownDropsPendingAndRefusesNew() async {
-        let t = DeadlineTimer(name: "test")
+        let t = DeadlineTimer()
         let fired = Atomic<Int>(0)
         let e = t.schedule(afterNanos: 50_000_000) { fired.add(1, ordering: .relaxed) }
         #expect(e != nil)
@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func concurrentScheduleAndCancel() async {
-        let t = DeadlineTimer(name: "test")
+        let t = DeadlineTimer()
         let fired = Atomic<Int>(0)
         let kept = await concurrently(8) { worker -> Int in
             var keep = 0

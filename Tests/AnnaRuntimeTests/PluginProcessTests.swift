@@ -231,74 +231,68 @@ import AnnaJSON
                       timer: timer, done: done)
     }
 
-    /// EX-INV-1 without a waiting thread: many calls in flight, each answer
-    /// delivered once to its own callback, the tables empty afterwards.
-    @Test func startInvokeAnswersEachCallOnce() async throws {
+    /// A plug.py process, a timer and a reply collector, torn down afterwards.
+    static func withStarted(_ body: (PoolHarness, InvokeOrigin, PluginProcess, DeadlineTimer, Replies) async throws -> Void) async throws {
         let h = PoolHarness()
         let origin = InvokeOrigin(session: h.rt.session(JStr(h.createSession()))!)
         let p = try #require(Self.start(h, Hooks()))
-        let timer = DeadlineTimer(name: "test")
-        let replies = Replies()
-        for k in 0..<64 {
-            #expect(Self.start(p, origin, "echo", ["k": .int(k)], timer: timer, replies.done(k)) == .started)
-        }
-        #expect(await eventually { replies.count == 64 })
-        for k in 0..<64 {
-            #expect(replies[k].count == 1)
-            #expect(Self.data(replies[k].first ?? nil)?["arguments"] == ["k": .int(k)], "\(replies[k])")
-        }
-        p.state.withLock { s in #expect(s.pending.isEmpty && s.invokes.isEmpty) }
-        try? await Task.sleep(nanoseconds: 50_000_000)
-        #expect(replies.count == 64, "a disarmed deadline fired")
+        let timer = DeadlineTimer()
+        try await body(h, origin, p, timer, Replies())
         await offThread { p.terminate() }
         timer.shutdown()
         await h.close()
+    }
+
+    /// EX-INV-1 without a waiting thread: many calls in flight, each answer
+    /// delivered once to its own callback, the tables empty afterwards.
+    @Test func startInvokeAnswersEachCallOnce() async throws {
+        try await Self.withStarted { h, origin, p, timer, replies in
+            for k in 0..<64 {
+                #expect(Self.start(p, origin, "echo", ["k": .int(k)], timer: timer, replies.done(k)) == .started)
+            }
+            #expect(await eventually { replies.count == 64 })
+            for k in 0..<64 {
+                #expect(replies[k].count == 1)
+                #expect(Self.data(replies[k].first ?? nil)?["arguments"] == ["k": .int(k)], "\(replies[k])")
+            }
+            p.state.withLock { s in #expect(s.pending.isEmpty && s.invokes.isEmpty) }
+            try? await Task.sleep(nanoseconds: 50_000_000)
+            #expect(replies.count == 64, "a disarmed deadline fired")
+        }
     }
 
     /// EX-TMO-2: the deadline resolves the call with nil, once; the late
     /// answer is ignored and the process keeps serving.
     @Test func startInvokeDeadlineThenLateAnswerIgnored() async throws {
-        let h = PoolHarness()
-        let origin = InvokeOrigin(session: h.rt.session(JStr(h.createSession()))!)
-        let p = try #require(Self.start(h, Hooks()))
-        let timer = DeadlineTimer(name: "test")
-        let replies = Replies()
-        #expect(Self.start(p, origin, "sleep", ["s": 0.4], budget: 0.05, timer: timer, replies.done(0)) == .started)
-        #expect(await eventually { replies.count == 1 })
-        if case .some(.none) = replies[0].first {} else { Issue.record("expected a nil reply, got \(replies[0])") }
-        p.state.withLock { s in #expect(s.pending.isEmpty && s.invokes.isEmpty, "entries leave the table at the deadline") }
-        #expect(Self.start(p, origin, "sleep", ["s": 0.6], timer: timer, replies.done(1)) == .started)
-        #expect(await eventually { replies.count == 2 })
-        #expect(replies[0].count == 1, "the late answer reached the expired call")
-        #expect(Self.data(replies[1].first ?? nil) == ["slept": 0.6])
-        await offThread { p.terminate() }
-        timer.shutdown()
-        await h.close()
+        try await Self.withStarted { h, origin, p, timer, replies in
+            #expect(Self.start(p, origin, "sleep", ["s": 0.4], budget: 0.05, timer: timer, replies.done(0)) == .started)
+            #expect(await eventually { replies.count == 1 })
+            if case .some(.none) = replies[0].first {} else { Issue.record("expected a nil reply, got \(replies[0])") }
+            p.state.withLock { s in #expect(s.pending.isEmpty && s.invokes.isEmpty, "entries leave the table at the deadline") }
+            #expect(Self.start(p, origin, "sleep", ["s": 0.6], timer: timer, replies.done(1)) == .started)
+            #expect(await eventually { replies.count == 2 })
+            #expect(replies[0].count == 1, "the late answer reached the expired call")
+            #expect(Self.data(replies[1].first ?? nil) == ["slept": 0.6])
+        }
     }
 
     /// EX-EXIT-1: death resolves every call in flight with `executa process
     /// exited`, once; a dead process refuses to start more.
     @Test func startInvokeDeathResolvesPendingCalls() async throws {
-        let h = PoolHarness()
-        let origin = InvokeOrigin(session: h.rt.session(JStr(h.createSession()))!)
-        let p = try #require(Self.start(h, Hooks()))
-        let timer = DeadlineTimer(name: "test")
-        let replies = Replies()
-        #expect(Self.start(p, origin, "hang", [:], timer: timer, replies.done(0)) == .started)
-        #expect(Self.start(p, origin, "hang", [:], timer: timer, replies.done(1)) == .started)
-        #expect(Self.start(p, origin, "crash", ["code": 4], timer: timer, replies.done(2)) == .started)
-        #expect(await eventually { replies.count == 3 })
-        for k in 0..<3 {
-            guard case .some(.envelope(let outer)) = replies[k].first else { Issue.record("\(replies[k])"); continue }
-            #expect(outer == PluginProcess.exited)
+        try await Self.withStarted { h, origin, p, timer, replies in
+            #expect(Self.start(p, origin, "hang", [:], timer: timer, replies.done(0)) == .started)
+            #expect(Self.start(p, origin, "hang", [:], timer: timer, replies.done(1)) == .started)
+            #expect(Self.start(p, origin, "crash", ["code": 4], timer: timer, replies.done(2)) == .started)
+            #expect(await eventually { replies.count == 3 })
+            for k in 0..<3 {
+                guard case .some(.envelope(let outer)) = replies[k].first else { Issue.record("\(replies[k])"); continue }
+                #expect(outer == PluginProcess.exited)
+            }
+            #expect(await eventually { !p.isAlive })
+            #expect(Self.start(p, origin, "echo", [:], timer: timer, replies.done(3)) == .wouldBlock)
+            try? await Task.sleep(nanoseconds: 50_000_000)
+            #expect(replies.count == 3)
         }
-        #expect(await eventually { !p.isAlive })
-        #expect(Self.start(p, origin, "echo", [:], timer: timer, replies.done(3)) == .wouldBlock)
-        try? await Task.sleep(nanoseconds: 50_000_000)
-        #expect(replies.count == 3)
-        await offThread { p.terminate() }
-        timer.shutdown()
-        await h.close()
     }
 
     /// The caller's thread never blocks: a frame over one atomic pipe write,
@@ -307,7 +301,7 @@ import AnnaJSON
     @Test func startInvokeNeverBlocksTheCaller() async throws {
         let h = PoolHarness()
         let origin = InvokeOrigin(session: h.rt.session(JStr(h.createSession()))!)
-        let timer = DeadlineTimer(name: "test")
+        let timer = DeadlineTimer()
         let replies = Replies()
         let p = try #require(Self.start(h, Hooks()))
         let big: JSON = ["pad": .str(String(repeating: "x", count: 5000))]
