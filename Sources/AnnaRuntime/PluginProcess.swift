@@ -152,9 +152,10 @@ final class PluginProcess: Sendable {
         /// Sent; `done` runs exactly once, on the thread that resolves the call.
         case started
         /// Nothing was sent and `done` will not run: the frame is larger than
-        /// one atomic pipe write, the pipe is full (the plugin is not reading)
-        /// or the process is gone. The caller uses the blocking `invoke` on a
-        /// thread that may wait.
+        /// one atomic pipe write, the pipe is full (the plugin is not
+        /// reading) or held by another writer, the process is gone, or no
+        /// deadline could be armed. The caller uses the blocking `invoke` on
+        /// a thread that may wait.
         case wouldBlock
     }
 
@@ -168,22 +169,30 @@ final class PluginProcess: Sendable {
         guard let id = enqueue(tool: tool, arguments: arguments, origin: origin, .callback(done, nil), frame: &frame) else {
             return .wouldBlock
         }
-        if tryWrite(frame) == .full {
-            // Withdrawn before anything reached the plugin; unless the reader
-            // already failed it (process death), in which case `done` ran.
-            return take(id) == nil ? .started : .wouldBlock
-        }
-        // Sent, or failed: a broken pipe shows up as EOF on stdout, which
-        // fails the call. Arm the deadline; if the answer came first, disarm.
+        // Withdraws the call before anything reached the plugin; if the
+        // reader already resolved it (the process died), `done` has run.
+        func withdraw() -> Start { take(id) == nil ? .started : .wouldBlock }
+        // The deadline is armed before the frame goes out, so the answer
+        // can never arrive at an unarmed call, and a call without a
+        // deadline is never sent.
         guard let entry = timer.schedule(afterNanos: budgetNanos, { [weak self] in
             self?.take(id)?.deliver(nil)
-        }) else { return .started }   // no timer thread: the call still ends at EOF or its answer
+        }) else { return withdraw() }
         let armed = state.withLock { s -> Bool in
             guard let p = s.pending[id], case .callback(let cb, nil) = p.receiver else { return false }
             s.pending[id] = Pending(receiver: .callback(cb, entry), invokeId: p.invokeId)
             return true
         }
-        if !armed { entry.cancel() }
+        guard armed else {   // the process died meanwhile and `done` has run
+            entry.cancel()
+            return .started
+        }
+        if tryWrite(frame) == .full {
+            let outcome = withdraw()
+            if outcome == .wouldBlock { entry.cancel() }
+            return outcome
+        }
+        // Sent, or failed: a broken pipe shows up as EOF on stdout, which fails the call.
         return .started
     }
 

@@ -295,6 +295,22 @@ import AnnaJSON
         }
     }
 
+    /// A call that could not get a deadline is never sent (it would wait
+    /// forever on a silent plugin): `.wouldBlock`, nothing registered.
+    @Test func startInvokeWithoutADeadlineIsNotSent() async throws {
+        try await Self.withStarted { h, origin, p, timer, replies in
+            let dead = DeadlineTimer()
+            dead.shutdown()
+            // Had it been sent, this call would have made the plugin exit.
+            #expect(Self.start(p, origin, "crash", ["code": 9], timer: dead, replies.done(0)) == .wouldBlock)
+            p.state.withLock { s in #expect(s.pending.isEmpty && s.invokes.isEmpty) }
+            let echo = await Self.invoke(p, origin, "echo", ["after": true])
+            #expect(Self.data(echo)?["arguments"] == ["after": true], "\(String(describing: echo))")
+            #expect(p.isAlive)
+            #expect(replies.count == 0)
+        }
+    }
+
     /// The caller's thread never blocks: a frame over one atomic pipe write,
     /// or a plugin that stopped reading its stdin, gives `.wouldBlock` with
     /// nothing sent or registered; calls already sent still end at death.
