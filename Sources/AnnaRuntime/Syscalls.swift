@@ -1,4 +1,5 @@
 import CAnnaSys
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -169,10 +170,15 @@ public enum Sys {
     }
 
     /// A write to a pipe whose reader died must fail with EPIPE, not kill
-    /// the host process (C hosts keep SIGPIPE's default action).
+    /// the host process (C hosts keep SIGPIPE's default action). For
+    /// programs that own their process (`anna-bridge`): once SIGPIPE is
+    /// ignored for good, pipe writes skip the per-write signal masking.
     public static func ignoreSIGPIPE() {
         signal(SIGPIPE, SIG_IGN)
+        sigpipeIgnored.store(true, ordering: .releasing)
     }
+
+    static let sigpipeIgnored = Atomic<Bool>(false)
 }
 
 // MARK: - Child processes (executa plugins)
@@ -242,6 +248,11 @@ extension Sys {
     /// (terminate), so a crashed plugin or a reset peer must not reach it.
     /// `errno` as the body left it is returned alongside its result.
     public static func withoutSIGPIPE<T>(_ body: () -> T) -> (T, Int32) {
+        if sigpipeIgnored.load(ordering: .acquiring) {
+            errno = 0
+            let result = body()
+            return (result, errno)
+        }
         var block = sigset_t(), old = sigset_t(), pending = sigset_t()
         sigemptyset(&block)
         sigaddset(&block, SIGPIPE)
