@@ -43,6 +43,12 @@ public protocol ExecutaInvoker: AnyObject, Sendable {
                      done: @escaping @Sendable (InvokeOutcome) -> Void) -> Bool
 }
 
+extension ExecutaInvoker {
+    /// Invokers without a thread-free path: always the blocking `invoke`.
+    public func startInvoke(toolId: JStr, toolName: JStr, arguments: JSON, timeoutMs: Int?, origin: InvokeOrigin,
+                            done: @escaping @Sendable (InvokeOutcome) -> Void) -> Bool { false }
+}
+
 /// The tools.invokeAsync job family (08), reached after dispatcher validation.
 public protocol JobHost: AnyObject, Sendable {
     func create(session: DispatcherSession, toolId: JStr, pluginName: JStr, toolName: JStr,

@@ -111,7 +111,8 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
             case .success(let child):
                 let p = PluginProcess(toolId: toolId, child: child,
                                       onRequest: { [weak self] proc, req in self?.received(req, from: proc) },
-                                      onExit: { [weak self] proc in self?.forget(proc) })
+                                      onExit: { [weak self] proc in self?.forget(proc) },
+                                      offload: { [workers] work in workers.submit(work) })
                 guard p.start() else {
                     p.terminate()
                     return .failure(.os("[Errno 11] Resource temporarily unavailable: cannot start a reader thread"))
@@ -170,6 +171,9 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
         for p in all {
             let finish: @Sendable () -> Void = {
                 p.terminate()
+                // Reaped: calls still waiting end now, even if the pipe
+                // stays open (a grandchild holding stdout) and no EOF comes.
+                p.failPending()
                 if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { done.fulfill(()) }
             }
             if !Sys.startThread(finish) { finish() }

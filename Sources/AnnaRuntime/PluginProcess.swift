@@ -33,6 +33,11 @@ final class PluginProcess: Sendable {
     /// Called when the process is gone (the pool forgets it; idempotent).
     let onExit: @Sendable (PluginProcess) -> Void
     let onRequest: @Sendable (PluginProcess, JObject) -> Void
+    /// Runs work that may block (a write into a full pipe, a response write)
+    /// away from the reader and timer threads.
+    let offload: @Sendable (@escaping @Sendable () -> Void) -> Void
+    /// Set when stdin is being closed: a writer waiting for room gives up.
+    private let closing = Atomic<Bool>(false)
 
     /// Who receives the answer to one request id.
     struct Pending {
@@ -67,11 +72,13 @@ final class PluginProcess: Sendable {
     }
 
     init(toolId: JStr, child: Sys.Child, onRequest: @escaping @Sendable (PluginProcess, JObject) -> Void,
-         onExit: @escaping @Sendable (PluginProcess) -> Void) {
+         onExit: @escaping @Sendable (PluginProcess) -> Void,
+         offload: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = PluginProcess.onNewThread) {
         self.toolId = toolId
         self.child = child
         self.onRequest = onRequest
         self.onExit = onExit
+        self.offload = offload
         // Writers that must not block (startInvoke) rely on EAGAIN; the
         // others wait for room in Sys.writeAll.
         Sys.setNonBlocking(child.stdin)
@@ -90,6 +97,11 @@ final class PluginProcess: Sendable {
 
     var isAlive: Bool { state.withLock { $0.alive } }
 
+    /// The default `offload`: a thread of its own (inline if none can start).
+    static let onNewThread: @Sendable (@escaping @Sendable () -> Void) -> Void = { work in
+        if !Sys.startThread(work) { work() }
+    }
+
     // MARK: writing
 
     /// Writes one frame; false when the pipe is closed or broken.
@@ -102,7 +114,7 @@ final class PluginProcess: Sendable {
     func write(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         writeOpen.withLock { open in
             guard open else { return false }
-            let ok = Sys.writeAllNoSigpipe(child.stdin, bytes)
+            let ok = Sys.writeAllNoSigpipe(child.stdin, bytes, giveUp: { [self] in closing.load(ordering: .relaxed) })
             if !ok { open = false }
             return ok
         }
@@ -123,6 +135,7 @@ final class PluginProcess: Sendable {
     }
 
     func closeStdin() {
+        closing.store(true, ordering: .relaxed)   // a writer stuck on a full pipe lets go of the lock
         writeOpen.withLock { open in
             if open { Sys.closeFD(child.stdin); open = false }
         }
@@ -175,8 +188,11 @@ final class PluginProcess: Sendable {
         // The deadline is armed before the frame goes out, so the answer
         // can never arrive at an unarmed call, and a call without a
         // deadline is never sent.
+        // Resolved on another thread: the response write may block, and the
+        // timer thread serves every deadline of the pool.
         guard let entry = timer.schedule(afterNanos: budgetNanos, { [weak self] in
-            self?.take(id)?.deliver(nil)
+            guard let self, let expired = take(id) else { return }
+            offload { expired.deliver(nil) }
         }) else { return withdraw() }
         let armed = state.withLock { s -> Bool in
             guard let p = s.pending[id], case .callback(let cb, nil) = p.receiver else { return false }
@@ -343,7 +359,11 @@ final class PluginProcess: Sendable {
                             data: JObject(uniqueEntries: [("errorCode", "frame_too_large"), ("frame_bytes", .int(size)),
                                                           ("max_frame_bytes", .int(PluginProcess.maxFrameBytes))]), into: &out)
             out.append(UInt8(ascii: "\n"))
-            write(out)
+            // Not a blocking write on the reader: the plugin may not be reading.
+            if tryWrite(out) == .full {
+                let bytes = out.withBytes { Array($0) }
+                offload { [self] in _ = bytes.withUnsafeBufferPointer { write($0) } }
+            }
             return
         }
         log("oversized frame from '\(toolId)' dropped (\(size) bytes)")
@@ -383,6 +403,16 @@ final class PluginProcess: Sendable {
 
     /// stdout closed: fail every pending call, stop the process, reap it.
     func die() {
+        failPending()
+        onExit(self)
+        terminate()
+        Sys.closeFD(child.stdout)
+    }
+
+    /// Marks the process dead and fails every call still pending with
+    /// `executa process exited` (EX-EXIT-1). Idempotent: each call is
+    /// resolved once, by whoever takes it first.
+    func failPending() {
         let calls: [Pending] = state.withLock { s in
             s.alive = false
             let all = Array(s.pending.values)
@@ -391,9 +421,6 @@ final class PluginProcess: Sendable {
             return all
         }
         for p in calls { p.deliver(.envelope(PluginProcess.exited)) }
-        onExit(self)
-        terminate()
-        Sys.closeFD(child.stdout)
     }
 
     /// Close stdin, SIGTERM, wait up to 2 s, SIGKILL, reap.

@@ -67,35 +67,42 @@ struct ReverseRouter {
             return
         }
         let origin = p.origin(for: params).0
-        guard answersInline(method) else {
-            submit { p.write(answer(id: id, method: method, params: params, origin: origin)) }   // EX-REV-5: a plugin gone meanwhile is not an error
+        // One read of the host settings: the inline decision and the route must agree.
+        let host = store.hostCaller, aps = store.options.apsForwardStorage
+        let via = Route(host: host, forwardStorage: aps && host != nil)
+        guard via.answersInline(method) else {
+            submit { p.write(answer(id: id, method: method, params: params, origin: origin, via: via)) }   // EX-REV-5: a plugin gone meanwhile is not an error
             return
         }
         // Storage calls never wait, so they are answered right here (two
         // thread hand-offs fewer per call), unless the answer cannot be
         // written without waiting: blocking this thread on the plugin's
         // stdin while the plugin blocks on its stdout would deadlock.
-        let line = answer(id: id, method: method, params: params, origin: origin)
+        let line = answer(id: id, method: method, params: params, origin: origin, via: via)
         if p.tryWrite(line) == .full {
             let bytes = line.withBytes { Array($0) }
             submit { _ = bytes.withUnsafeBufferPointer { p.write($0) } }
         }
     }
 
-    /// In-memory storage methods (EX-ROUTE-5); forwarded storage (EX-ROUTE-6) may wait on the host.
-    func answersInline(_ method: JSON) -> Bool {
-        guard case .string(let m) = method, m.hasPrefix("storage/") else { return false }
-        guard m.equals("storage/get") || m.equals("storage/set") || m.equals("storage/delete") || m.equals("storage/list") else {
-            return false
+    /// Where requests go, as read once per request.
+    struct Route {
+        let host: (any HostCaller)?
+        /// EX-ROUTE-6: storage goes to the host (APS mode with a host attached).
+        let forwardStorage: Bool
+
+        /// In-memory storage methods (EX-ROUTE-5); forwarded storage may wait on the host.
+        func answersInline(_ method: JSON) -> Bool {
+            guard !forwardStorage, case .string(let m) = method, m.hasPrefix("storage/") else { return false }
+            return m.equals("storage/get") || m.equals("storage/set") || m.equals("storage/delete") || m.equals("storage/list")
         }
-        return !(store.options.apsForwardStorage && store.hostCaller != nil)
     }
 
     /// The answer line (with its newline) to one plugin request.
-    func answer(id: JSON, method: JSON, params: JObject, origin: InvokeOrigin?) -> ByteBuffer {
+    func answer(id: JSON, method: JSON, params: JObject, origin: InvokeOrigin?, via: Route) -> ByteBuffer {
         let outcome: Result<JObject, RPCError>
         do {
-            outcome = .success(try route(method: method, params: params, origin: origin))
+            outcome = .success(try route(method: method, params: params, origin: origin, via: via))
         } catch {
             outcome = .failure(error)
         }
@@ -110,7 +117,7 @@ struct ReverseRouter {
         return out
     }
 
-    func route(method: JSON, params: JObject, origin: InvokeOrigin?) throws(RPCError) -> JObject {
+    func route(method: JSON, params: JObject, origin: InvokeOrigin?, via: Route) throws(RPCError) -> JObject {
         guard case .string(let m) = method, ReverseRouter.whitelist.contains(m.string), !m.hasLoneSurrogate else {
             throw RPCError(code: -32601, message: "Method not found: \(Py.repr(method))", data: nil)
         }
@@ -124,11 +131,10 @@ struct ReverseRouter {
         }
         var args = params
         args.removeValue(forKey: "context")   // EX-ROUTE-1: identity never comes from the plugin
-        let host = store.hostCaller
-        let aps = store.options.apsForwardStorage
+        let host = via.host
 
         if let op = ReverseRouter.files[name] {   // EX-ROUTE-2
-            if aps, let host { return try forward(host, "host.storage." + op, args) }
+            if via.forwardStorage, let host { return try forward(host, "host.storage." + op, args) }
             throw RPCError(code: -32004,
                            message: "APS Files (\(m)) requires `anna-app dev --storage aps` with developer credentials; the local in-memory harness has no object-storage backend.",
                            data: JObject(uniqueEntries: [("errorCode", "not_implemented"), ("method", .string(m))]))
@@ -166,7 +172,7 @@ struct ReverseRouter {
                 }
             }
         }
-        if ns == "storage", aps, let host {   // EX-ROUTE-6: no ACL on this path, as in the reference
+        if ns == "storage", via.forwardStorage, let host {   // EX-ROUTE-6: no ACL on this path, as in the reference
             return try forward(host, "host.storage." + dm, args)
         }
         switch origin.session.call(ns: .str(ns), method: .str(dm), args: .object(args)) {   // EX-ROUTE-5

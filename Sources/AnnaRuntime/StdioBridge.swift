@@ -87,7 +87,9 @@ public final class StdioBridge {
         if bytes.first == UInt8(ascii: "{"), JSONParser.isValidUTF8(bytes), FastEnvelope.scan(bytes, into: &e),
            let s = runtime.session(e.sessionId) {
             if HostMethod.find(ns: e.ns, method: e.method)?.mayBlock ?? false {
-                if startWithoutWorker(s, e, batch: &batch) { return }
+                // A line over one pipe write cannot make a frame that fits one:
+                // do not encode it here only to hand it to a worker anyway.
+                if bytes.count <= Int(PIPE_BUF), startWithoutWorker(s, e, batch: &batch) { return }
                 let rt = runtime, out = output, env = e
                 workers.submit {
                     var resp = ByteBuffer(capacity: 256)

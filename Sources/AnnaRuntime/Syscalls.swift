@@ -112,6 +112,13 @@ public enum Sys {
     /// Callers that write to pipes run with SIGPIPE ignored (see `ignoreSIGPIPE`).
     @discardableResult
     public static func writeAll(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+        writeAll(fd, buf, giveUp: nil)
+    }
+
+    /// `writeAll` for a non-blocking pipe (a plugin's stdin): waits for room
+    /// while the reader is behind, checking `giveUp` every 100 ms so a
+    /// reader that never reads cannot hold the writer (and its lock) forever.
+    static func writeAll(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>, giveUp: (() -> Bool)?) -> Bool {
         guard let base = buf.baseAddress else { return true }
         var off = 0
         while off < buf.count {
@@ -119,8 +126,7 @@ public enum Sys {
             if n < 0 {
                 let e = Glibc.errno
                 if e == EINTR { continue }
-                // A non-blocking pipe (a plugin's stdin) that is full: wait for room.
-                if e == EAGAIN && waitWritable(fd) { continue }
+                if e == EAGAIN && waitWritable(fd, giveUp: giveUp) { continue }
                 return false
             }
             off += n
@@ -128,11 +134,12 @@ public enum Sys {
         return true
     }
 
-    /// Blocks until `fd` accepts writes; false when it never will.
-    static func waitWritable(_ fd: Int32) -> Bool {
+    /// Blocks until `fd` accepts writes; false when it never will or `giveUp` says so.
+    static func waitWritable(_ fd: Int32, giveUp: (() -> Bool)?) -> Bool {
         var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
         while true {
-            let r = poll(&p, 1, -1)
+            if giveUp?() == true { return false }
+            let r = poll(&p, 1, giveUp == nil ? -1 : 100)
             if r > 0 { return p.revents & Int16(POLLOUT) != 0 }
             if r < 0 && Glibc.errno != EINTR { return false }
         }
@@ -170,9 +177,10 @@ public enum Sys {
     }
 
     /// A write to a pipe whose reader died must fail with EPIPE, not kill
-    /// the host process (C hosts keep SIGPIPE's default action). For
-    /// programs that own their process (`anna-bridge`): once SIGPIPE is
-    /// ignored for good, pipe writes skip the per-write signal masking.
+    /// the host process (C hosts keep SIGPIPE's default action). Only for
+    /// programs that own their process (`anna-bridge`) and never restore
+    /// SIGPIPE: from this call on, pipe writes skip the per-write signal
+    /// masking. The library itself never calls it.
     public static func ignoreSIGPIPE() {
         signal(SIGPIPE, SIG_IGN)
         sigpipeIgnored.store(true, ordering: .releasing)
@@ -275,8 +283,9 @@ extension Sys {
 
     /// Writes all bytes to a pipe; never raises SIGPIPE (see withoutSIGPIPE).
     @discardableResult
-    public static func writeAllNoSigpipe(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>) -> Bool {
-        withoutSIGPIPE { writeAll(fd, buf) }.0
+    public static func writeAllNoSigpipe(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>,
+                                         giveUp: (() -> Bool)? = nil) -> Bool {
+        withoutSIGPIPE { writeAll(fd, buf, giveUp: giveUp) }.0
     }
 
     public static func closeFD(_ fd: Int32) { _ = close(fd) }

@@ -352,6 +352,34 @@ import AnnaJSON
         await h.close()
     }
 
+    /// A writer stuck on a plugin that never reads holds the stdin lock;
+    /// stopping the process makes it give up, so terminate (which closes
+    /// stdin under that lock) cannot hang even while a forked child keeps
+    /// the pipe's read end open. Calls still pending then end `exited`.
+    @Test func aStuckWriterDoesNotHoldUpTermination() async throws {
+        let h = PoolHarness()
+        let marker = "stuck-writer-" + UUID4.hex()
+        // Parent and forked child both sleep without reading stdin.
+        let script = "import os, time\nos.fork()\ntime.sleep(30)\n"
+        guard case .success(let child) = Sys.spawn([PoolPlugins.python, "-c", script, marker], cwd: h.proj) else {
+            Issue.record("spawn failed"); return
+        }
+        let p = PluginProcess(toolId: "tool-test-stuck", child: child, onRequest: { _, _ in }, onExit: { _ in })
+        #expect(p.start())
+        let wrote = Mutex<Bool?>(nil)
+        let big = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)   // far more than a pipe holds
+        #expect(Sys.startThread { let ok = big.withUnsafeBufferPointer { p.write($0) }; wrote.withLock { $0 = ok } })
+        try? await Task.sleep(nanoseconds: 200_000_000)
+        #expect(wrote.withLock { $0 } == nil, "the write should be waiting for room")
+        let finished = Atomic<Bool>(false)
+        #expect(Sys.startThread { p.terminate(); p.failPending(); finished.store(true, ordering: .releasing) })
+        #expect(await eventually(20) { finished.load(ordering: .acquiring) }, "terminate hung behind the stuck writer")
+        #expect(await eventually(5) { wrote.withLock { $0 } == false })
+        #expect(!p.isAlive)
+        for pid in Proc.withArgument(marker) { kill(pid, SIGKILL) }
+        await h.close()
+    }
+
     /// EX-FRAME-2 case 2: an oversized plugin *request* gets a -32600 answer
     /// and never reaches the request hook.
     @Test func oversizedPluginRequestIsAnswered() async throws {

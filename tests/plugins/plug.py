@@ -409,6 +409,16 @@ def tool_exit_after(rid, a, ctx, raw_line):
     os._exit(0)
 
 
+def tool_spawn_holder(rid, a, ctx, raw_line):
+    """Forks a child that keeps this plugin's stdin/stdout/stderr open for
+    ``a.s`` seconds after the plugin itself is gone (no EOF for the host)."""
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(a.get("s", 20))
+        os._exit(0)
+    ok(rid, {"holder": pid})
+
+
 def tool_close_stdout(rid, a, ctx, raw_line):
     global _out_closed
     if a.get("ignore_term"):

@@ -420,6 +420,23 @@ def test_stdin_eof_fails_inflight_invoke(tmp_path: Path) -> None:
     assert (e.proj / f"exited-{ps}").read_text() == "clean\n"  # the slow plugin got its grace period
 
 
+def test_eof_answers_calls_of_a_plugin_whose_pipes_stay_open(tmp_path: Path) -> None:
+    """BR-EOF-2: a plugin's forked child keeps its stdout open, so the bridge
+    never sees EOF from it; calls in flight to it are still answered
+    (`executa process exited`) once the plugin is reaped, before exit."""
+    e = Env(tmp_path)
+    holder = ok(e.inv(e.a, "spawn_holder", {"s": 30}))["holder"]
+    try:
+        keys = [e.b.invoke_send(e.a, T, "hang", {}), e.b.invoke_send(e.bsid, T, "hang", {"pad": "z" * 8000})]
+        time.sleep(0.2)
+        e.b.close_stdin()
+        for key in keys:
+            assert err(e.b.wait_result(key, 20)) == EXITED
+        assert e.b.wait_exit(30) == 0
+    finally:
+        pluginlib.kill_quietly(holder)
+
+
 def test_session_close_leaves_no_zombies(env: Env) -> None:
     s = env.b.create(TOOLS, user_id=3)
     p = env.echo_pid(s)
