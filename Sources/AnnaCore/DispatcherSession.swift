@@ -18,7 +18,6 @@ public final class DispatcherSession: Sendable {
 
     /// Dispatches one `(ns, method, args)` envelope (D-DISP-1..10, SS-3).
     public func call(ns: JSON, method: JSON, args: JSON) -> HandlerResult {
-        let a: JSON = args.isTruthy ? args : .object(JObject())
         guard case .string(let nsName) = ns, case .string(let methodName) = method,
               let m = HostMethod.find(ns: nsName, method: methodName) else {
             // D-DISP-2 (+ errata): unknown pair. Non-string names (which the
@@ -26,10 +25,16 @@ public final class DispatcherSession: Sendable {
             // same way: a documented divergence for arrays/objects.
             return .failure(HostError("unknown_method", "\(Py.str(ns)).\(Py.str(method)) is not defined"))
         }
+        return admit(m, args).flatMap { Dispatcher.run(m, $0) }
+    }
+
+    /// The manifest gate and D-DISP-1 (falsy args are `{}`), shared by
+    /// `call` and `startCall`.
+    private func admit(_ m: HostMethod, _ args: JSON) -> Result<Call, HostError> {
         if !m.noAuth && !acl.allows(m) {
             return .failure(.permissionDenied("manifest does not grant '\(m.namespace).\(m.name)'"))
         }
-        return Dispatcher.run(m, Call(session: self, args: a))
+        return .success(Call(session: self, args: args.isTruthy ? args : .object(JObject())))
     }
 
     /// How `startCall` went.
@@ -49,12 +54,9 @@ public final class DispatcherSession: Sendable {
     public func startCall(ns: JStr, method: JStr, args: JSON,
                           done: @escaping @Sendable (HandlerResult) -> Void) -> Start {
         guard let m = HostMethod.find(ns: ns, method: method), m == .toolsInvoke else { return .needsThread }
-        if !acl.allows(m) {
-            return .finished(.failure(.permissionDenied("manifest does not grant '\(m.namespace).\(m.name)'")))
-        }
         let prepared: ToolsHandlers.PreparedInvoke
         do {
-            prepared = try ToolsHandlers.prepareInvoke(Call(session: self, args: args.isTruthy ? args : .object(JObject())))
+            prepared = try ToolsHandlers.prepareInvoke(try admit(m, args).get())
         } catch {
             return .finished(.failure(error))
         }

@@ -146,7 +146,7 @@ public final class ExecutaPool: ExecutaInvoker, Sendable {
 
     /// A plugin request or notification; requests are answered on a worker.
     func received(_ req: JObject, from p: PluginProcess) {
-        ReverseRouter(store: store).received(req, from: p, submit: workers.submit)
+        ReverseRouter(store: store).received(req, from: p)
     }
 
     /// Stops every plugin (close stdin, SIGTERM, SIGKILL after 2 s) and

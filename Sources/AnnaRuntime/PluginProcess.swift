@@ -134,6 +134,16 @@ final class PluginProcess: Sendable {
         } ?? .full
     }
 
+    /// Writes one frame from a thread that must not block on this plugin
+    /// (its reader, the timer): at once if `tryWrite` can, else `offload`
+    /// writes a copy. Blocking the reader on a plugin that is itself blocked
+    /// writing to us would deadlock.
+    func writeWithoutBlocking(_ line: borrowing ByteBuffer) {
+        guard tryWrite(line) == .full else { return }
+        let bytes = line.withBytes { Array($0) }
+        offload { [self] in _ = bytes.withUnsafeBufferPointer { write($0) } }
+    }
+
     func closeStdin() {
         closing.store(true, ordering: .relaxed)   // a writer stuck on a full pipe lets go of the lock
         writeOpen.withLock { open in
@@ -359,11 +369,7 @@ final class PluginProcess: Sendable {
                             data: JObject(uniqueEntries: [("errorCode", "frame_too_large"), ("frame_bytes", .int(size)),
                                                           ("max_frame_bytes", .int(PluginProcess.maxFrameBytes))]), into: &out)
             out.append(UInt8(ascii: "\n"))
-            // Not a blocking write on the reader: the plugin may not be reading.
-            if tryWrite(out) == .full {
-                let bytes = out.withBytes { Array($0) }
-                offload { [self] in _ = bytes.withUnsafeBufferPointer { write($0) } }
-            }
+            writeWithoutBlocking(out)   // the plugin may not be reading
             return
         }
         log("oversized frame from '\(toolId)' dropped (\(size) bytes)")

@@ -52,9 +52,9 @@ struct ReverseRouter {
     /// order it was sent in and is recorded before an answer that follows
     /// it (JOB-PROG-*). A request is attributed to its invoke now, while that
     /// invoke is still registered (a plugin may send its answer right behind
-    /// it: EX-CTX-1/2), then answered through `submit`, which may run it on
-    /// another thread (it can wait on the host or the dispatcher).
-    func received(_ req: JObject, from p: PluginProcess, submit: (@escaping @Sendable () -> Void) -> Void) {
+    /// it: EX-CTX-1/2), then answered here or, when answering may wait on
+    /// the host, through the process's `offload`.
+    func received(_ req: JObject, from p: PluginProcess) {
         let method = req["method"] ?? .null
         let params = ReverseRouter.params(of: req)
         guard let id = req["id"], !id.isNull else {
@@ -71,18 +71,14 @@ struct ReverseRouter {
         let host = store.hostCaller, aps = store.options.apsForwardStorage
         let via = Route(host: host, forwardStorage: aps && host != nil)
         guard via.answersInline(method) else {
-            submit { p.write(answer(id: id, method: method, params: params, origin: origin, via: via)) }   // EX-REV-5: a plugin gone meanwhile is not an error
+            p.offload { p.write(answer(id: id, method: method, params: params, origin: origin, via: via)) }   // EX-REV-5: a plugin gone meanwhile is not an error
             return
         }
         // Storage calls never wait, so they are answered right here (two
         // thread hand-offs fewer per call), unless the answer cannot be
         // written without waiting: blocking this thread on the plugin's
         // stdin while the plugin blocks on its stdout would deadlock.
-        let line = answer(id: id, method: method, params: params, origin: origin, via: via)
-        if p.tryWrite(line) == .full {
-            let bytes = line.withBytes { Array($0) }
-            submit { _ = bytes.withUnsafeBufferPointer { p.write($0) } }
-        }
+        p.writeWithoutBlocking(answer(id: id, method: method, params: params, origin: origin, via: via))
     }
 
     /// Where requests go, as read once per request.

@@ -110,15 +110,11 @@ public enum Sys {
 
     /// Writes all bytes to a file descriptor; false on EPIPE or another error.
     /// Callers that write to pipes run with SIGPIPE ignored (see `ignoreSIGPIPE`).
+    /// On a non-blocking pipe (a plugin's stdin) it waits for room while the
+    /// reader is behind, checking `giveUp` every 100 ms so a reader that
+    /// never reads cannot hold the writer (and its lock) forever.
     @discardableResult
-    public static func writeAll(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>) -> Bool {
-        writeAll(fd, buf, giveUp: nil)
-    }
-
-    /// `writeAll` for a non-blocking pipe (a plugin's stdin): waits for room
-    /// while the reader is behind, checking `giveUp` every 100 ms so a
-    /// reader that never reads cannot hold the writer (and its lock) forever.
-    static func writeAll(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>, giveUp: (() -> Bool)?) -> Bool {
+    public static func writeAll(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>, giveUp: (() -> Bool)? = nil) -> Bool {
         guard let base = buf.baseAddress else { return true }
         var off = 0
         while off < buf.count {
@@ -166,7 +162,8 @@ public enum Sys {
     public enum AtomicWrite { case written, full, failed }
 
     public static func writeAtomic(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>) -> AtomicWrite {
-        guard let base = buf.baseAddress, buf.count <= Int(PIPE_BUF) else { return .failed }
+        guard buf.count <= Int(PIPE_BUF) else { return .full }   // not atomic: a blocking writer's job
+        guard let base = buf.baseAddress else { return .written }
         while true {
             let n = write(fd, base, buf.count)
             if n == buf.count { return .written }

@@ -192,7 +192,7 @@ import AnnaJSON
         let handled = Atomic<Int>(0)
         let store = h.rt.store
         let hooks = Hooks { proc, req in
-            ReverseRouter(store: store).received(req, from: proc) { $0() }   // answered before `handled` moves
+            ReverseRouter(store: store).received(req, from: proc)   // storage calls: answered before `handled` moves
             handled.add(1, ordering: .sequentiallyConsistent)
         }
         let p = try #require(Self.start(h, hooks))
